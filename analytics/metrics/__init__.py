@@ -1,0 +1,26 @@
+"""Metrics: pure functions ``metric(con, filters)`` over a DuckDB connection.
+
+Each has a ``*_query(filters)`` twin that returns the SQL it runs (for "How is this computed?").
+"""
+
+from analytics.metrics.campaigns import CAMPAIGN_COLUMNS, campaigns, campaigns_query
+from analytics.metrics.summary import CostNote, Summary, funnel, summary, summary_query
+from analytics.metrics.velocity import velocity, velocity_query
+from analytics.metrics.weekly import WEEKLY_COUNTS, week_over_week, weekly, weekly_query
+
+__all__ = [
+    "CAMPAIGN_COLUMNS",
+    "WEEKLY_COUNTS",
+    "CostNote",
+    "Summary",
+    "campaigns",
+    "campaigns_query",
+    "funnel",
+    "summary",
+    "summary_query",
+    "velocity",
+    "velocity_query",
+    "week_over_week",
+    "weekly",
+    "weekly_query",
+]

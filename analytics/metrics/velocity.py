@@ -1,0 +1,58 @@
+"""How long leads take between stages, in fractional days."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics.filters import Filters, in_period, lead_conditions
+from analytics.metrics._common import frame
+from analytics.model import STAGE_TIMESTAMP, VELOCITY_PAIRS
+from analytics.sql import Query, join, where
+
+
+def velocity_query(f: Filters) -> Query:
+    conds = lead_conditions(f, "l")
+    if f.mode == "cohort":
+        conds = [*conds, in_period("l.created_at", f)]
+    pairs = []
+    for order, (a, b) in enumerate(VELOCITY_PAIRS):
+        ta, tb = STAGE_TIMESTAMP[a], STAGE_TIMESTAMP[b]
+        cond = [f"l.{ta} IS NOT NULL", f"l.{tb} IS NOT NULL"]
+        if f.mode == "activity":
+            cond.append(in_period(f"l.{tb}", f))
+        pairs.append(
+            f"SELECT {order} AS ord, '{a}' AS from_stage, '{b}' AS to_stage, "
+            f"(epoch_us(l.{tb}) - epoch_us(l.{ta})) / 86400000000.0 AS days "
+            "FROM base l WHERE " + join(cond, " AND ")
+        )
+    values = ", ".join(f"({i}, '{a}', '{b}')" for i, (a, b) in enumerate(VELOCITY_PAIRS))
+    sql = (
+        "WITH base AS (\n  SELECT l.* FROM leads l " + where(conds) + "\n),\n"
+        "pairs AS (\n  " + join(pairs, "\n  UNION ALL\n  ") + "\n),\n"
+        "stats AS (\n"
+        "  SELECT ord,\n"
+        "         count(*) FILTER (WHERE days >= 0) AS n,\n"
+        "         quantile_cont(days, 0.5) FILTER (WHERE days >= 0) AS median_days,\n"
+        "         quantile_cont(days, 0.75) FILTER (WHERE days >= 0) AS p75_days,\n"
+        "         quantile_cont(days, 0.9) FILTER (WHERE days >= 0) AS p90_days,\n"
+        "         avg(days) FILTER (WHERE days >= 0) AS mean_days,\n"
+        "         count(*) FILTER (WHERE days < 0) AS excluded\n"
+        "  FROM pairs GROUP BY ord\n)\n"
+        f"SELECT p.from_stage, p.to_stage, coalesce(s.n, 0) AS n, s.median_days, s.p75_days,\n"
+        "       s.p90_days, s.mean_days, coalesce(s.excluded, 0) AS excluded\n"
+        f"FROM (VALUES {values}) p(ord, from_stage, to_stage)\n"
+        "LEFT JOIN stats s ON s.ord = p.ord ORDER BY p.ord"
+    )
+    return Query(sql, "velocity")
+
+
+def velocity(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Days from stage A to stage B per pair (lead->mql ... opportunity->won, lead->won).
+
+    Population: cohort = leads created in the period; activity = leads whose B-timestamp falls
+    in the period. Only leads with both timestamps count. n, median, p75, p90 (exact,
+    linear interpolation) and mean over pairs with B >= A; ``excluded`` counts pairs with
+    B < A (data errors, shown as warnings).
+    """
+    return frame(con, velocity_query(f))
