@@ -1,0 +1,28 @@
+"""Safe exports: spreadsheet formulas in text cells are neutralised (CSV injection)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    out.columns = [str(neutralise(str(c))) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a BOM (Excel opens it with the right encoding), formulas neutralised."""
+    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
