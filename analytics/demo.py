@@ -337,6 +337,7 @@ def generate(
         store.set_meta(con, "demo", "true")
         store.set_meta(con, "demo_seed", str(seed))
         store.set_meta(con, "demo_end", end.isoformat())
+        store.set_meta(con, "demo_leads", str(n))
         store.bump_data_version(con)
         con.execute("COMMIT")
     except BaseException:
@@ -565,13 +566,18 @@ def _lead_chunk(
 ) -> pd.DataFrame:
     m = len(src)
     channels = camps["channel"].to_numpy()
+    # people: ~1% are repeat submissions by an earlier person (duplicates for the importer);
+    # a person always works for the same company, so repeats share e-mail and phone
+    person = first_n + np.arange(m) + 1
+    repeat = rng.random(m) < 0.01
+    person = np.where(repeat & (person > 10), rng.integers(1, np.maximum(person, 2)), person)
+    company = (person * 2_654_435_761) % n_companies
     prof = [PROFILES[c] for c in channels]
     p = {
         k: np.array([getattr(pr, k) for pr in prof])[src]
         for k in ("p_mql", "p_sql", "p_opp", "p_won", "deal", "speed")
     }
 
-    company = rng.integers(0, n_companies, m)
     size = company_size_all[company].astype(float)
     unknown_size = rng.random(m) < 0.05
     target = (size >= 50) & (size <= 500)
@@ -653,11 +659,6 @@ def _lead_chunk(
     deal = np.exp(np.log(160_000) + 0.55 * rng.standard_normal(m)) * p["deal"]
     deal *= np.clip(np.where(unknown_size, 120, size) / 120, 0.3, 20) ** 0.25
     deal = np.where(stage == 4, np.round(deal, -3), np.nan)
-
-    # people: ~1% are repeat submissions by an earlier person (duplicates for the importer)
-    person = first_n + np.arange(m) + 1
-    repeat = rng.random(m) < 0.01
-    person = np.where(repeat & (person > 10), rng.integers(1, np.maximum(person, 2)), person)
 
     source_names: list[str] = []
     source_code = np.zeros(m, dtype=np.int64)

@@ -19,8 +19,23 @@ DASH = "–"  # what an undefined value (zero denominator) looks like
 CURRENCIES: tuple[str, ...] = ("RUB", "USD", "EUR", "UAH", "PLN", "KZT")
 
 
+#: Each currency's own locale: its symbol there is the one people know (₽, ₸, ₴, zł).
+HOME_LOCALE: dict[str, str] = {
+    "RUB": "ru_RU",
+    "USD": "en_US",
+    "EUR": "de_DE",
+    "UAH": "uk_UA",
+    "PLN": "pl_PL",
+    "KZT": "kk_KZ",
+}
+
+
 def _locale(lang: str) -> str:
     return {"en": "en_US", "ru": "ru_RU"}[normalise_language(lang)]
+
+
+def currency_symbol(currency: str) -> str:
+    return get_currency_symbol(currency, HOME_LOCALE.get(currency, "en_US"))
 
 
 def fmt_int(value: float | int | None, lang: str = "en") -> str:
@@ -44,24 +59,59 @@ def fmt_percent(value: float | None, lang: str = "en", digits: int = 1) -> str:
     return format_percent(value, format=pattern, locale=_locale(lang))
 
 
-def fmt_money(value: float | None, currency: str, lang: str = "en", compact: bool = False) -> str:
-    """Money in the currency's symbol and the language's number style (whole units from 1 000)."""
+def fmt_money(
+    value: float | None,
+    currency: str,
+    lang: str = "en",
+    compact: bool = False,
+    symbol: bool = True,
+) -> str:
+    """Money in the currency's symbol and the language's number style (whole units from 1 000).
+
+    ``compact``: at most three significant digits (1.7M, 372K); ``symbol=False``: the number
+    alone, for places that show the currency in a label.
+    """
     if value is None:
         return DASH
     loc = _locale(lang)
-    symbol = get_currency_symbol(currency, loc)
+    if not symbol:
+        if compact and abs(value) >= 10_000:
+            digits = 1 if abs(value) < 100_000 or 1e6 <= abs(value) < 1e8 else 0
+            number = format_compact_decimal(abs(value), locale=loc, fraction_digits=digits)
+            return ("-" if value < 0 else "") + number
+        pattern = "#,##0" if (compact and abs(value) >= 100) or abs(value) >= 1000 else "#,##0.00"
+        return format_decimal(value, format=pattern, locale=loc)
+    symbol_text = currency_symbol(currency)
     if compact and abs(value) >= 10_000:
-        number = format_compact_decimal(abs(value), locale=loc, fraction_digits=1)
-        sign = "−" if value < 0 else ""
+        # at most three significant digits: 1.7M, 38.7M, 372K
+        digits = 1 if abs(value) < 100_000 or 1e6 <= abs(value) < 1e8 else 0
+        number = format_compact_decimal(abs(value), locale=loc, fraction_digits=digits)
+        sign = "-" if value < 0 else ""
         if lang == "ru":
-            return f"{sign}{number}\xa0{symbol}"
-        return f"{sign}{symbol}{number}" if len(symbol) == 1 else f"{sign}{symbol}\xa0{number}"
-    decimals = "" if abs(value) >= 1000 else ".00"
+            return f"{sign}{number}\xa0{symbol_text}"
+        if len(symbol_text) == 1:
+            return f"{sign}{symbol_text}{number}"
+        return f"{sign}{symbol_text}\xa0{number}"
+    if compact and abs(value) >= 100:
+        value = round(value)
+    decimals = "" if abs(value) >= 1000 or (compact and value == round(value)) else ".00"
     pattern = f"#,##0{decimals}\xa0¤" if lang == "ru" else f"¤#,##0{decimals}"
     text = format_currency(value, currency, format=pattern, locale=loc, currency_digits=False)
-    if lang != "ru" and len(symbol) > 1:
-        text = text.replace(symbol, symbol + "\xa0", 1)
+    own = get_currency_symbol(currency, loc)
+    if own != symbol_text:
+        text = text.replace(own, symbol_text, 1)
+    if lang != "ru" and len(symbol_text) > 1:
+        text = text.replace(symbol_text, symbol_text + "\xa0", 1)
     return text
+
+
+def fmt_change_pp(value: float | None, lang: str = "en") -> str:
+    """A change of a rate in percentage points: 0.305 -> 0.335 is "+3.0 pp"."""
+    if value is None:
+        return DASH
+    unit = "п. п." if normalise_language(lang) == "ru" else "pp"
+    number = format_decimal(abs(value) * 100, format="#,##0.0", locale=_locale(lang))
+    return ("+" if value >= 0 else "-") + number + "\xa0" + unit
 
 
 def fmt_days(value: float | None, lang: str = "en") -> str:
@@ -77,8 +127,9 @@ def fmt_date(value: date | None, lang: str = "en") -> str:
 
 
 def fmt_change_pct(value: float | None, lang: str = "en") -> str:
-    """A relative change with its sign: +12.5% / -3.0% / – ."""
+    """A relative change with its sign: +12.5% / -3.0% / – (ASCII signs: Streamlit's metric
+    reads them to pick the arrow)."""
     if value is None:
         return DASH
     text = fmt_percent(abs(value), lang, 1)
-    return ("+" if value >= 0 else "−") + text
+    return ("+" if value >= 0 else "-") + text

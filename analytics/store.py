@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -353,10 +354,11 @@ def _connect_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def _lock_holder(text: str) -> str:
-    marker = "Conflicting lock is held in"
-    if marker in text:
-        return text.split(marker, 1)[1].strip().rstrip(".").split(".")[0].strip()
-    return "another process"
+    """'python3.11 (PID 10987)' out of DuckDB's lock message, or 'another process'."""
+    match = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", text)
+    if not match:
+        return "another process"
+    return f"{Path(match.group(1)).name}, PID {match.group(2)}"
 
 
 def open_database(

@@ -271,3 +271,57 @@ def q1() -> Iterator[duckdb.DuckDBPyConnection]:
     build_q1(con)
     yield con
     con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# App fixtures: a small demo database file and AppTest runs against it.
+
+APP_TODAY = "2026-11-22"  # a Sunday: "last week" = 2026-11-09..2026-11-15
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from analytics import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = store.open_database(path, create=True)
+    demo.generate(con, leads=3000, seed=7, end=date.fromisoformat(APP_TODAY))
+    con.execute("CHECKPOINT")
+    con.close()
+    return path
+
+
+@pytest.fixture
+def app_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("VORONKA_DB", str(demo_db))
+    monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
+    return demo_db
+
+
+@pytest.fixture(autouse=True)
+def _apptest_uses_navigation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest resets ``PagesManager.uses_pages_directory`` before every run, and because a
+    ``pages/`` folder exists the rerun would then execute the page file alone (the pre-
+    ``st.navigation`` behaviour), skipping dashboard.py. The real server sets the flag once and
+    ``st.navigation`` turns it off for good; this makes AppTest behave the same way."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def app_test(page: str | None = None, **query: Any) -> Any:
+    """An AppTest of the dashboard with query parameters set (not yet run)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    return at

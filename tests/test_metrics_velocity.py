@@ -105,3 +105,16 @@ def test_empty(empty_con):
     df = velocity(empty_con, Q1)
     assert df["n"].tolist() == [0, 0, 0, 0, 0]
     assert df["median_days"].isna().all()
+
+
+def test_sales_cycle_is_p75_of_lead_to_won(q1):
+    from analytics.metrics import sales_cycle_days
+
+    # all time: won_full 19 days, won_skipped_sql 9 days -> p75 = 9 + 0.75 * 10
+    assert sales_cycle_days(q1) == pytest.approx(16.5)
+
+
+def test_no_sales_cycle_without_wins(empty_con):
+    from analytics.metrics import sales_cycle_days
+
+    assert sales_cycle_days(empty_con) is None

@@ -5,7 +5,7 @@ Each has a ``*_query(filters)`` twin that returns the SQL it runs (for "How is t
 
 from analytics.metrics.campaigns import CAMPAIGN_COLUMNS, campaigns, campaigns_query
 from analytics.metrics.summary import CostNote, Summary, funnel, summary, summary_query
-from analytics.metrics.velocity import velocity, velocity_query
+from analytics.metrics.velocity import sales_cycle_days, velocity, velocity_query
 from analytics.metrics.weekly import WEEKLY_COUNTS, week_over_week, weekly, weekly_query
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "campaigns",
     "campaigns_query",
     "funnel",
+    "sales_cycle_days",
     "summary",
     "summary_query",
     "velocity",

@@ -56,3 +56,16 @@ def velocity(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     B < A (data errors, shown as warnings).
     """
     return frame(con, velocity_query(f))
+
+
+def sales_cycle_days(con: duckdb.DuckDBPyConnection, quantile: str = "p75_days") -> float | None:
+    """The typical lead->client time over all the data (75th percentile of the sales cycle).
+
+    A cohort younger than this has not had the time most deals need: its later stages will grow.
+    None when there are no wins with both dates.
+    """
+    df = velocity(con, Filters())
+    row = df[(df["from_stage"] == "lead") & (df["to_stage"] == "won")]
+    if row.empty or pd.isna(row[quantile].iloc[0]):
+        return None
+    return float(row[quantile].iloc[0])

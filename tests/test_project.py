@@ -1,0 +1,42 @@
+"""The project's promises to a newcomer: README commands, CI, layout."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands() -> list[str]:
+    block = re.search(r"```bash\n(.*?)```", README, re.S)
+    assert block, "the README opens with a bash block of the two commands"
+    return [line for line in block.group(1).splitlines() if line and not line.startswith("#")]
+
+
+def test_readme_has_exactly_two_commands():
+    run, test = readme_commands()
+    assert "streamlit run dashboard.py" in run and "requirements.txt" in run
+    assert "pytest" in test and "requirements-dev.txt" in test
+
+
+def test_ci_runs_the_readme_test_command():
+    _, test = readme_commands()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test in ci.splitlines()
+
+
+def test_layout():
+    for name in (
+        "dashboard.py",
+        "pages",
+        "analytics",
+        "data",
+        "tests",
+        "requirements.txt",
+        "README.md",
+        "docs/METRICS.md",
+    ):
+        assert (ROOT / name).exists(), name
+    assert not list((ROOT / "data").glob("*.py")), "data/ holds data, not code"

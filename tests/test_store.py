@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from analytics import store
+from tests.conftest import add_lead
+
+
+def test_new_database_gets_schema_and_version(tmp_path):
+    path = tmp_path / "v.duckdb"
+    con = store.open_database(path, create=True)
+    assert store.schema_version(con) == store.SCHEMA_VERSION
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    assert {"campaigns", "campaign_costs", "leads", "settings", "schema_version"} <= tables
+    con.close()
+    # opening again migrates nothing and keeps one version row
+    con = store.open_database(path)
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+    con.close()
+
+
+def test_missing_file_is_not_created_unless_asked(tmp_path):
+    with pytest.raises(store.DatabaseMissing, match="does not exist"):
+        store.open_database(tmp_path / "nope.duckdb")
+    assert not (tmp_path / "nope.duckdb").exists()
+
+
+def test_not_a_database_file(tmp_path):
+    bad = tmp_path / "notes.duckdb"
+    bad.write_text("hello, I am a text file")
+    with pytest.raises(store.StoreError):
+        store.open_database(bad)
+    assert bad.read_text() == "hello, I am a text file"
+
+
+def test_duckdb_file_without_the_schema(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE leads (id INTEGER)")
+    con.close()
+    with pytest.raises(store.NotAVoronkaDatabase, match="leads lacks lead_id"):
+        store.open_database(path)
+    with pytest.raises(store.NotAVoronkaDatabase):
+        store.open_database(path, read_only=True)
+
+
+def test_newer_schema_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "future.duckdb"
+    con = store.open_database(path, create=True)
+    con.execute("INSERT INTO schema_version (version) VALUES (?)", [store.SCHEMA_VERSION + 1])
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(store.NewerSchema, match="Upgrade Voronka"):
+        store.open_database(path)
+    assert path.read_bytes() == before
+
+
+def test_database_written_by_another_tool_opens_read_only(tmp_path):
+    """Only the PRODUCT.md tables, no Voronka bookkeeping: reports must still work."""
+    path = tmp_path / "foreign.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(store.MIGRATIONS[1].split("CREATE TABLE IF NOT EXISTS settings")[0])
+    con.close()
+    con = store.open_database(path, read_only=True)
+    assert store.read_settings(con) == store.default_settings()
+    assert store.data_version(con) == 0
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "sql", "params"),
+    [
+        (
+            "unknown stage",
+            "INSERT INTO leads (lead_id, created_at, stage, status) "
+            "VALUES ('x', now(), 'hot', 'open')",
+            [],
+        ),
+        (
+            "unknown status",
+            "INSERT INTO leads (lead_id, created_at, stage, status) "
+            "VALUES ('x', now(), 'lead', 'maybe')",
+            [],
+        ),
+        (
+            "no created_at",
+            "INSERT INTO leads (lead_id, stage, status) VALUES ('x', 'lead', 'open')",
+            [],
+        ),
+        (
+            "sql date but stage lead",
+            "INSERT INTO leads (lead_id, created_at, stage, status, sql_at) "
+            "VALUES ('x', now(), 'lead', 'open', now())",
+            [],
+        ),
+        (
+            "won date but stage sql",
+            "INSERT INTO leads (lead_id, created_at, stage, status, won_at) "
+            "VALUES ('x', now(), 'sql', 'open', now())",
+            [],
+        ),
+        (
+            "won status at stage sql",
+            "INSERT INTO leads (lead_id, created_at, stage, status) "
+            "VALUES ('x', now(), 'sql', 'won')",
+            [],
+        ),
+        (
+            "negative deal",
+            "INSERT INTO leads (lead_id, created_at, stage, status, deal_value) "
+            "VALUES ('x', now(), 'won', 'won', -1)",
+            [],
+        ),
+        (
+            "negative spend",
+            "INSERT INTO campaign_costs VALUES ('c', DATE '2026-01-01', -5, 0, 0)",
+            [],
+        ),
+        (
+            "negative clicks",
+            "INSERT INTO campaign_costs VALUES ('c', DATE '2026-01-01', 5, 0, -1)",
+            [],
+        ),
+        (
+            "bad direction",
+            "INSERT INTO campaigns (campaign_id, name, direction) VALUES ('c', 'n', 'sideways')",
+            [],
+        ),
+        (
+            "end before start",
+            "INSERT INTO campaigns (campaign_id, name, start_date, end_date) "
+            "VALUES ('c', 'n', DATE '2026-02-01', DATE '2026-01-01')",
+            [],
+        ),
+    ],
+)
+def test_constraints_reject_inconsistent_rows(empty_con, name, sql, params):
+    with pytest.raises(duckdb.ConstraintException):
+        empty_con.execute(sql, params)
+
+
+def test_primary_keys(empty_con):
+    add_lead(empty_con, "a", "2026-01-01 10:00:00")
+    with pytest.raises(duckdb.ConstraintException):
+        add_lead(empty_con, "a", "2026-01-02 10:00:00")
+    empty_con.execute("INSERT INTO campaign_costs VALUES ('c', DATE '2026-01-01', 1, 0, 0)")
+    with pytest.raises(duckdb.ConstraintException):
+        empty_con.execute("INSERT INTO campaign_costs VALUES ('c', DATE '2026-01-01', 2, 0, 0)")
+
+
+def test_skipped_stage_is_allowed(empty_con):
+    # won with no SQL date is legal (PRODUCT.md: a timestamp may be missing)
+    add_lead(empty_con, "w", "2026-01-01 10:00:00", "won", "won", won_at="2026-02-01 10:00:00")
+
+
+def test_settings_roundtrip_and_defaults(empty_con):
+    assert store.read_settings(empty_con)["currency"] == "RUB"
+    before = store.data_version(empty_con)
+    store.write_setting(empty_con, "currency", "EUR")
+    store.write_setting(empty_con, "stage_labels", {"sql": "Звонок"})
+    s = store.read_settings(empty_con)
+    assert s["currency"] == "EUR" and s["stage_labels"] == {"sql": "Звонок"}
+    assert store.data_version(empty_con) == before + 2
+    with pytest.raises(KeyError, match="unknown setting"):
+        store.write_setting(empty_con, "colour", "red")
+
+
+def test_env_and_argument_choose_the_file(monkeypatch, tmp_path):
+    monkeypatch.delenv(store.ENV_DB, raising=False)
+    assert store.resolve_path() == store.DEFAULT_DB_PATH
+    monkeypatch.setenv(store.ENV_DB, str(tmp_path / "env.duckdb"))
+    assert store.resolve_path() == tmp_path / "env.duckdb"
+    assert store.resolve_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+
+
+def test_busy_file_names_the_holder(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "busy.duckdb"
+    store.open_database(path, create=True).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); "
+            "time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(store.DatabaseBusy, match=rf"PID {holder.pid}"):
+            store.open_database(path)
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)

@@ -1,0 +1,40 @@
+"""Shared Streamlit helpers: language, data access with caching, sidebar filters, components.
+
+Pages import from here; nothing here computes a metric (that is ``analytics``).
+"""
+
+from ui.components import (
+    cost_note,
+    demo_banner,
+    download_csv,
+    explain,
+    ignored_params_notice,
+    kpi_row,
+    no_data,
+)
+from ui.data import compute, database, options, sales_cycle, settings, span
+from ui.filters import period_text, sidebar_filters
+from ui.i18n import language, language_selector, tr
+from ui.url import write_url
+
+__all__ = [
+    "compute",
+    "cost_note",
+    "database",
+    "demo_banner",
+    "download_csv",
+    "explain",
+    "ignored_params_notice",
+    "kpi_row",
+    "language",
+    "language_selector",
+    "no_data",
+    "options",
+    "period_text",
+    "sales_cycle",
+    "settings",
+    "sidebar_filters",
+    "span",
+    "tr",
+    "write_url",
+]

@@ -1,0 +1,103 @@
+"""Page building blocks: KPI tiles, "How is this computed?", notes, downloads, empty states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from analytics.export import to_csv_bytes
+from analytics.formatting import fmt_date, fmt_int
+from analytics.i18n import label
+from analytics.sql import Query
+from ui import url
+from ui.data import database, span
+from ui.i18n import language, tr
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "normal"  # "inverse" where lower is better (costs)
+    help: str | None = None
+
+
+def kpi_row(tiles: Sequence[Tile], per_row: int = 5) -> None:
+    for i in range(0, len(tiles), per_row):
+        cols = st.columns(per_row)
+        for col, tile in zip(cols, tiles[i : i + per_row], strict=False):
+            col.metric(
+                tile.label,
+                tile.value,
+                delta=tile.delta,
+                delta_color=tile.delta_color,  # type: ignore[arg-type]
+                help=tile.help,
+                border=True,
+            )
+
+
+def explain(keys: Sequence[str], queries: Sequence[Query] = ()) -> None:
+    """The definitions of ``keys`` (metric catalogue) and the SQL that produced the numbers."""
+    with st.expander(tr("app.how_computed"), icon=":material/help:"):
+        for key in keys:
+            st.markdown(f"**{tr(f'metrics.{key}.title')}.** {tr(f'metrics.{key}.definition')}")
+        for query in queries:
+            st.caption(tr("app.sql_label"))
+            st.code(query.rendered(), language="sql", wrap_lines=True)
+
+
+def demo_banner() -> None:
+    leads = database().demo_leads
+    if leads:
+        st.info(tr("app.demo_banner", leads=fmt_int(leads, language())), icon=":material/science:")
+
+
+def cost_note(filters: Sequence[str]) -> None:
+    lang = language()
+    names = ", ".join(label("filter", n, lang).lower() for n in filters)
+    st.caption(":material/info: " + tr("notes.cost_hidden", filters=names))
+
+
+def no_data() -> None:
+    lang = language()
+    first, last = span()
+    if first is None:
+        st.info(tr("app.empty_db"), icon=":material/inbox:")
+    else:
+        st.info(
+            tr("app.no_data_in_period", first=fmt_date(first, lang), last=fmt_date(last, lang)),
+            icon=":material/filter_alt_off:",
+        )
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")
+
+
+def md_escape(text: str) -> str:
+    """Text from data or a URL, made inert for Streamlit markdown (no links, images, colours)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def ignored_params_notice() -> None:
+    items = url.take_ignored()
+    if items:
+        st.warning(
+            tr("app.ignored_params", items=", ".join(md_escape(i) for i in items)),
+            icon=":material/link_off:",
+        )
+
+
+def download_csv(df: pd.DataFrame, filename: str, key: str) -> None:
+    st.download_button(
+        tr("app.download_csv"),
+        to_csv_bytes(df),
+        file_name=filename,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+        type="tertiary",
+    )
