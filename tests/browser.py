@@ -75,6 +75,7 @@ def running_app(env: dict[str, str]) -> Iterator[str]:
         "--browser.gatherUsageStats",
         "false",
     ]
+    (ROOT / "artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
