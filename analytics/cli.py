@@ -9,8 +9,8 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import NoReturn
 
 from analytics import store
@@ -86,17 +86,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from analytics import demo
 
     path = store.resolve_path(args.db)
-    if path.exists():
-        if not args.force:
-            raise CliError(f"{path} already exists; add --force to replace it with demo data")
-        for extra in (path, Path(str(path) + ".wal")):
-            extra.unlink(missing_ok=True)
-    con = store.open_database(path, create=True)
-    try:
-        result = demo.generate(con, leads=args.leads, seed=args.seed, end=args.end)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+    if path.exists() and not args.force:
+        raise CliError(f"{path} already exists; add --force to replace it with demo data")
+    result = demo.create_file(path, leads=args.leads, seed=args.seed, end=args.end)
     print(
         f"{path}: {result.leads:,} demo leads, {result.campaigns} campaigns, "
         f"{result.cost_rows:,} cost days, {result.start} to {result.end}"
@@ -107,8 +99,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     path = store.resolve_path(args.db)
     existed = path.exists()
-    con = store.open_database(path, create=True)
-    con.close()
+    with store.writing(path, create=True):
+        pass
     print(f"{path}: {'schema is up to date' if existed else 'created, empty'}")
     return 0
 
@@ -130,21 +122,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         segments=tuple(args.segment),
         temperatures=tuple(args.temperature),
     )
-    con = store.open_database(args.db, read_only=True)
-    try:
+    with store.reading(args.db) as con:
         settings = store.read_settings(con)
-        filters = Filters(
-            **{
-                **filters.__dict__,
-                "icp_min": int(settings["icp_min"]),
-                "icp_max": int(settings["icp_max"]),
-            }
+        filters = replace(
+            filters, icp_min=int(settings["icp_min"]), icp_max=int(settings["icp_max"])
         )
         validate_choices(con, filters)
         filters = resolve_period(con, filters)
         report = build_report(con, filters)
-    finally:
-        con.close()
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:

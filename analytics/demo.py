@@ -13,9 +13,11 @@ Recent leads are still in progress (open), older ones ended won, lost (with reas
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -345,6 +347,34 @@ def generate(
         raise
     n_campaigns = int(camps["is_campaign"].sum())
     return DemoResult(n, n_campaigns, cost_rows, start, end)
+
+
+def create_file(
+    path: Path,
+    *,
+    leads: int = DEFAULT_LEADS,
+    seed: int = DEFAULT_SEED,
+    end: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoResult:
+    """Write a demo database to ``path``: built in a temporary file beside it, then moved into
+    place in one step, so nobody ever sees half a database and an existing file is replaced
+    only when the new one is complete."""
+    tmp = path.with_name(path.name + ".creating")
+    for leftover in (tmp, Path(str(tmp) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = store.open_database(tmp, create=True)
+    try:
+        result = generate(con, leads=leads, seed=seed, end=end, progress=progress)
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    Path(str(path) + ".wal").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    return result
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The store: where the database lives, its schema, migrations, settings and connections.
 
-Connection model (DuckDB 2.0, see STACK-NOTES): one database connection per process and file,
-shared by every thread; each query or rerun takes its own ``cursor()`` so two Streamlit sessions
-never use one connection at once.
+Connection model (DuckDB 2.0, see STACK-NOTES and docs/RELIABILITY.md): a connection is held only
+while it is used (:func:`reading`, :func:`writing`), so the app, the CLI and other programs can
+take turns on one file; busy files are retried for a bounded time, then reported clearly.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import json
 import os
 import re
 import threading
+import time
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import duckdb
 
@@ -403,38 +405,206 @@ def open_memory() -> duckdb.DuckDBPyConnection:
 
 
 # --------------------------------------------------------------------------------------------
-# One connection per process and file, a cursor per use.
+# Connections: held only while in use.
+#
+# DuckDB allows one read-write process per file, or many read-only ones, and refuses a second
+# configuration for the same file inside one process. So: every use opens a short-lived
+# connection (about 17 ms) and closes it; inside a process a reader-writer lock keeps read-only
+# and read-write uses of a file apart; across processes a busy file is retried with backoff for a
+# bounded time, then reported with the process that holds it.
 
-_shared_lock = threading.Lock()
-_shared: dict[tuple[str, bool], duckdb.DuckDBPyConnection] = {}
+DEFAULT_READ_TIMEOUT: Final[float] = 10.0
+DEFAULT_WRITE_TIMEOUT: Final[float] = 30.0
 
 
-def shared_connection(
-    path: str | os.PathLike[str] | None = None, *, read_only: bool = False, create: bool = False
+class _ReadWriteLock:
+    """Many readers or one writer; a waiting writer blocks new readers (no writer starvation)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._writers_waiting = 0
+
+    def acquire_read(self, timeout: float) -> bool:
+        with self._cond:
+            free = self._cond.wait_for(
+                lambda: not self._writer and not self._writers_waiting, timeout
+            )
+            if free:
+                self._readers += 1
+            return free
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            self._cond.notify_all()
+
+    def acquire_write(self, timeout: float) -> bool:
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                ok = self._cond.wait_for(lambda: not self._writer and self._readers == 0, timeout)
+                if ok:
+                    self._writer = True
+                return ok
+            finally:
+                self._writers_waiting -= 1
+
+    def release_write(self) -> None:
+        with self._cond:
+            self._writer = False
+            self._cond.notify_all()
+
+
+_locks_guard = threading.Lock()
+_locks: dict[str, _ReadWriteLock] = {}
+
+
+def _lock_for(path: Path) -> _ReadWriteLock:
+    key = str(path.resolve())
+    with _locks_guard:
+        return _locks.setdefault(key, _ReadWriteLock())
+
+
+def _open_with_retry(
+    path: Path, *, read_only: bool, create: bool, timeout: float
 ) -> duckdb.DuckDBPyConnection:
-    """The process-wide connection to ``path``; take ``.cursor()`` from it for each use."""
-    p = resolve_path(path).resolve() if resolve_path(path).exists() else resolve_path(path)
-    key = (str(p), read_only)
-    with _shared_lock:
-        con = _shared.get(key)
-        if con is None:
-            con = open_database(p, read_only=read_only, create=create)
-            _shared[key] = con
-        return con
-
-
-def close_shared(path: str | os.PathLike[str] | None = None) -> None:
-    """Close the shared connection(s) to ``path`` (all files if None)."""
-    with _shared_lock:
-        for key in list(_shared):
-            if path is None or key[0] == str(resolve_path(path).resolve()):
-                _shared.pop(key).close()
+    """Open, retrying while another process holds the file (backoff 50 ms doubling to 1 s)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return open_database(path, read_only=read_only, create=create)
+        except DatabaseBusy:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 @contextmanager
-def cursor(path: str | os.PathLike[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = shared_connection(path).cursor()
+def reading(
+    path: str | os.PathLike[str] | None = None, *, timeout: float = DEFAULT_READ_TIMEOUT
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for the duration of the block."""
+    p = resolve_path(path)
+    lock = _lock_for(p)
+    if not lock.acquire_read(timeout):
+        raise DatabaseBusy(f"{p} is being written by this program; try again in a moment.")
     try:
-        yield cur
+        con = _open_with_retry(p, read_only=True, create=False, timeout=timeout)
+        try:
+            yield con
+        finally:
+            con.close()
     finally:
-        cur.close()
+        lock.release_read()
+
+
+@contextmanager
+def writing(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    create: bool = False,
+    timeout: float = DEFAULT_WRITE_TIMEOUT,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection (schema migrated) for the duration of the block."""
+    p = resolve_path(path)
+    lock = _lock_for(p) if p.exists() or create else None
+    if lock is not None and not lock.acquire_write(timeout):
+        raise DatabaseBusy(f"{p} is being read by this program; try again in a moment.")
+    try:
+        con = _open_with_retry(p, read_only=False, create=create, timeout=timeout)
+        try:
+            yield con
+        finally:
+            con.close()
+    finally:
+        if lock is not None:
+            lock.release_write()
+
+
+def file_signature(path: str | os.PathLike[str] | None = None) -> tuple[int, ...]:
+    """Changes whenever the file (or its write-ahead log) is written, by any program.
+
+    Cheap (two ``stat`` calls): the app uses it as the data part of every cache key.
+    """
+    p = resolve_path(path)
+    out: list[int] = []
+    for f in (p, Path(str(p) + ".wal")):
+        try:
+            st = f.stat()
+            out += [st.st_mtime_ns, st.st_size]
+        except FileNotFoundError:
+            out += [0, 0]
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources: where a view's data comes from (the database file, or an in-memory database holding
+# an uploaded file for an ad-hoc view). Metrics take a connection; sources hand them out.
+
+
+class Source(Protocol):
+    key: str  #: stable identity, part of cache keys
+    label: str  #: what to call it on screen
+
+    def reading(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
+
+    def writing(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
+
+    def signature(self) -> tuple[int, ...]: ...
+
+
+class FileSource:
+    """The DuckDB file: short-lived connections, signature from the file's stat."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = resolve_path(path)
+        self.key = f"file:{self.path.resolve() if self.path.exists() else self.path}"
+        self.label = self.path.name
+
+    def reading(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return reading(self.path)
+
+    def writing(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return writing(self.path)
+
+    def signature(self) -> tuple[int, ...]:
+        return file_signature(self.path)
+
+
+class MemorySource:
+    """An in-memory database (one browser session's ad-hoc upload, tests): a cursor per use."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | None = None, label: str = "memory"):
+        self._con = con if con is not None else open_memory()
+        self._version = 0
+        self._lock = threading.Lock()
+        self.key = f"memory:{uuid.uuid4().hex}"
+        self.label = label
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+                self._version += 1
+
+    def signature(self) -> tuple[int, ...]:
+        return (self._version,)
+
+    def close(self) -> None:
+        self._con.close()

@@ -19,11 +19,8 @@ def tiles(at) -> dict[str, str]:
 
 
 def report_for(path, f: Filters) -> dict:
-    cur = store.shared_connection(path, read_only=True).cursor()  # as the app opens it
-    try:
-        return build_report(cur, f)
-    finally:
-        cur.close()
+    with store.reading(path) as con:
+        return build_report(con, f)
 
 
 def test_default_view_renders_tiles_and_funnel(app_env):

@@ -225,15 +225,12 @@ def test_report_on_a_database_written_by_another_tool(tmp_path):
     assert path.read_bytes() == before  # a report never writes
 
 
-def test_report_runs_while_the_app_holds_the_file(q1_file):
-    """The app keeps a read-only connection; the CLI report (read-only too) runs beside it."""
-    app_con = store.shared_connection(q1_file, read_only=True)
-    try:
+def test_report_runs_while_another_reader_holds_the_file(q1_file):
+    """The app reads with short read-only connections; a report (read-only too) runs beside one."""
+    with store.reading(q1_file) as app_con:
         out = cli("report", "--db", str(q1_file), "--format", "json")
         assert out.returncode == 0, out.stderr
         assert app_con.execute("SELECT count(*) FROM leads").fetchone()[0] == 10
-    finally:
-        store.close_shared(q1_file)
 
 
 def test_analytics_never_imports_streamlit():

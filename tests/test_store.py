@@ -176,28 +176,94 @@ def test_env_and_argument_choose_the_file(monkeypatch, tmp_path):
     assert store.resolve_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
 
 
-def test_busy_file_names_the_holder(tmp_path):
+def hold(path, seconds: float, read_only: bool = False):
+    """Another process that holds the file open for ``seconds``."""
     import subprocess
     import sys
-    import time
 
-    path = tmp_path / "busy.duckdb"
-    store.open_database(path, create=True).close()
-    holder = subprocess.Popen(
+    proc = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); "
-            "time.sleep(30)",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only={read_only}); "
+            f"print('ok', flush=True); time.sleep({seconds})",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert proc.stdout.readline().strip() == "ok"
+    return proc
+
+
+def test_writer_waits_for_a_reader_in_another_process(tmp_path):
+    import time
+
+    path = tmp_path / "turns.duckdb"
+    store.open_database(path, create=True).close()
+    reader = hold(path, 1.5, read_only=True)
+    started = time.monotonic()
+    with store.writing(path, timeout=20) as con:
+        con.execute("INSERT INTO settings VALUES ('currency', '\"EUR\"')")
+    waited = time.monotonic() - started
+    reader.wait()
+    assert waited > 0.5  # it had to wait for the reader to let go, and then it wrote
+    with store.reading(path) as con:
+        assert store.read_settings(con)["currency"] == "EUR"
+
+
+def test_busy_after_the_timeout_names_the_holder(tmp_path):
+    path = tmp_path / "busy.duckdb"
+    store.open_database(path, create=True).close()
+    holder = hold(path, 30)
     try:
-        assert holder.stdout.readline().strip() == "ok"
-        with pytest.raises(store.DatabaseBusy, match=rf"PID {holder.pid}"):
-            store.open_database(path)
+        with (
+            pytest.raises(store.DatabaseBusy, match=rf"PID {holder.pid}"),
+            store.reading(path, timeout=0.5),
+        ):
+            pass
     finally:
         holder.kill()
         holder.wait()
-    time.sleep(0.1)
+
+
+def test_readers_and_a_writer_in_one_process_take_turns(tmp_path):
+    """In one process DuckDB refuses read-only and read-write at once: the lock orders them."""
+    import threading
+
+    path = tmp_path / "threads.duckdb"
+    store.open_database(path, create=True).close()
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for _ in range(20):
+                with store.reading(path) as con:
+                    con.execute("SELECT count(*) FROM leads").fetchone()
+        except BaseException as exc:
+            errors.append(exc)
+
+    def write() -> None:
+        try:
+            for i in range(10):
+                with store.writing(path) as con:
+                    store.write_setting(con, "icp_min", i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(4)] + [threading.Thread(target=write)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with store.reading(path) as con:
+        assert store.read_settings(con)["icp_min"] == 9
+
+
+def test_file_signature_changes_on_write(tmp_path):
+    path = tmp_path / "sig.duckdb"
+    store.open_database(path, create=True).close()
+    before = store.file_signature(path)
+    with store.writing(path) as con:
+        store.write_setting(con, "currency", "USD")
+    assert store.file_signature(path) != before

@@ -1,11 +1,16 @@
-"""Data access for pages: one read-only connection per process, a cursor per query, results cached
-per (database, data version, filters). A write through Voronka bumps the data version, so every page
-sees new data at once; other writers are picked up within the cache's time-to-live."""
+"""Data access for pages.
+
+The data comes from a :class:`~analytics.store.Source`: the database file, or (issue: ad-hoc
+uploads) an in-memory database of this browser session. Results are cached per (source, the
+source's signature, what was asked): the file's signature changes whenever any program writes it,
+so every page shows new data at once, and a cache hit never opens the file. A cache miss opens a
+short-lived read-only connection; if another program is writing, the page says so and retries.
+"""
 
 from __future__ import annotations
 
-import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +25,9 @@ from analytics.filters import Filters
 from analytics.metrics.options import data_span, filter_options
 
 DEMO_LEADS = 30_000
+ADHOC_KEY = "adhoc_source"  #: session-state key of this session's ad-hoc source, if any
 _demo_lock = threading.Lock()
+_sources: dict[str, store.Source] = {}
 
 #: Everything a page may compute, by name (an allow-list: cache keys are names, not functions).
 METRICS: dict[str, Callable[..., Any]] = {
@@ -30,12 +37,22 @@ METRICS: dict[str, Callable[..., Any]] = {
     "velocity": metrics.velocity,
 }
 
+#: Whole-database facts (no filters).
+FACTS: dict[str, Callable[[duckdb.DuckDBPyConnection], Any]] = {
+    "options": filter_options,
+    "span": data_span,
+    "settings": store.read_settings,
+    "sales_cycle": metrics.sales_cycle_days,
+}
+
 
 @dataclass(frozen=True)
 class DbRef:
-    path: str
-    version: int
-    demo_leads: int  # 0 unless the database holds Voronka's demo data
+    key: str
+    signature: tuple[int, ...]
+    label: str
+    demo_leads: int  # 0 unless the data is Voronka's demo data
+    adhoc: bool
 
 
 def _stop_with(message: str) -> None:
@@ -44,27 +61,29 @@ def _stop_with(message: str) -> None:
 
 
 def _create_demo(path: Path) -> None:
-    """Build the demo database in a temporary file and move it into place when complete."""
     with _demo_lock:
-        if path.exists():
-            return
-        tmp = path.with_name(path.name + ".creating")
-        for leftover in (tmp, Path(str(tmp) + ".wal")):
-            leftover.unlink(missing_ok=True)
-        con = store.open_database(tmp, create=True)
-        try:
-            demo.generate(con, leads=DEMO_LEADS)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(tmp, path)
+        if not path.exists():
+            demo.create_file(path, leads=DEMO_LEADS)
 
 
-@st.cache_resource(show_spinner=False)
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    """The app only reads: a read-only connection lets the CLI report (and other app
-    processes) read the same file at the same time."""
-    return store.shared_connection(path, read_only=True)
+def _busy(exc: store.DatabaseBusy) -> None:
+    """Another program is writing the file: say so, wait a moment, try again."""
+    from ui.i18n import tr
+
+    st.info(tr("app.busy", message=str(exc)), icon=":material/hourglass_top:")
+    time.sleep(1.5)
+    st.rerun()
+
+
+def current_source() -> store.Source:
+    """This session's ad-hoc source if it has one, else the database file."""
+    adhoc = st.session_state.get(ADHOC_KEY)
+    if adhoc is not None:
+        _sources[adhoc.key] = adhoc
+        return adhoc  # type: ignore[no-any-return]
+    source = store.FileSource()
+    _sources.setdefault(source.key, source)
+    return _sources[source.key]
 
 
 def _demo_leads(cur: duckdb.DuckDBPyConnection) -> int:
@@ -78,94 +97,103 @@ def _demo_leads(cur: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def _meta(key: str, signature: tuple[int, ...]) -> int:
+    source = _sources[key]
+    if isinstance(source, store.FileSource):
+        with store.reading(source.path) as con:
+            version = store.schema_version(con)
+        if version is not None and version < store.SCHEMA_VERSION:
+            with store.writing(source.path):
+                pass  # opening read-write migrates the schema
+    with source.reading() as con:
+        return _demo_leads(con)
+
+
 def database() -> DbRef:
-    """The database in use, created with demo data on the very first start.
+    """The data in use; the file is created with demo data on the very first start.
 
     Stops the page with a plain message when the file is missing or cannot be opened.
     """
     from ui.i18n import tr
 
-    path = store.resolve_path()
-    if not path.exists():
-        if store.is_default_path(path):
-            with st.spinner(tr("app.creating_demo", leads=f"{DEMO_LEADS:,}".replace(",", " "))):
-                _create_demo(path)
-        else:
-            _stop_with(tr("app.db_missing", path=str(path)))
+    source = current_source()
+    if isinstance(source, store.FileSource):
+        path = source.path
+        if not path.exists():
+            if store.is_default_path(path):
+                leads = f"{DEMO_LEADS:,}".replace(",", " ")
+                with st.spinner(tr("app.creating_demo", leads=leads)):
+                    _create_demo(path)
+            else:
+                _stop_with(tr("app.db_missing", path=str(path)))
+    signature = source.signature()
     try:
-        con = _connection(str(path))
-        cur = con.cursor()
-        try:
-            version = store.data_version(cur)
-            demo_leads = _demo_leads(cur)
-        finally:
-            cur.close()
+        demo_leads = _meta(source.key, signature)
+    except store.DatabaseBusy as exc:
+        _busy(exc)
+        raise
     except store.StoreError as exc:
         _stop_with(tr("app.db_error", message=str(exc)))
         raise  # unreachable: st.stop() raises
-    return DbRef(str(path), version, demo_leads)
+    return DbRef(
+        source.key,
+        signature,
+        source.label,
+        demo_leads,
+        not isinstance(source, store.FileSource),
+    )
 
 
-@st.cache_data(ttl=600, max_entries=1000, show_spinner=False)
-def _cached(name: str, path: str, version: int, filters: Filters | None) -> Any:
-    cur = _connection(path).cursor()
+@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
+def _cached(name: str, key: str, signature: tuple[int, ...], filters: Filters | None) -> Any:
+    with _sources[key].reading() as con:
+        if filters is None:
+            return FACTS[name](con)
+        return METRICS[name](con, filters)
+
+
+def _run(name: str, filters: Filters | None) -> Any:
+    db = database()
     try:
-        if name == "options":
-            return filter_options(cur)
-        if name == "span":
-            return data_span(cur)
-        if name == "settings":
-            return store.read_settings(cur)
-        if name == "sales_cycle":
-            return metrics.sales_cycle_days(cur)
-        return METRICS[name](cur, filters)
-    finally:
-        cur.close()
+        return _cached(name, db.key, db.signature, filters)
+    except store.DatabaseBusy as exc:
+        _busy(exc)
+        raise
 
 
 def compute(name: str, filters: Filters) -> Any:
     """Run metric ``name`` (see :data:`METRICS`) for ``filters``, cached."""
-    db = database()
-    return _cached(name, db.path, db.version, filters)
+    return _run(name, filters)
 
 
 def options() -> Any:
-    db = database()
-    return _cached("options", db.path, db.version, None)
+    return _run("options", None)
 
 
 def span() -> tuple[date | None, date | None]:
-    db = database()
-    result: tuple[date | None, date | None] = _cached("span", db.path, db.version, None)
+    result: tuple[date | None, date | None] = _run("span", None)
     return result
 
 
 def settings() -> dict[str, Any]:
-    db = database()
-    result: dict[str, Any] = _cached("settings", db.path, db.version, None)
+    result: dict[str, Any] = _run("settings", None)
     return result
 
 
 def sales_cycle() -> float | None:
     """The typical lead-to-client time in days (75th percentile over all data), cached."""
-    db = database()
-    result: float | None = _cached("sales_cycle", db.path, db.version, None)
+    result: float | None = _run("sales_cycle", None)
     return result
 
 
 def settings_or_none() -> dict[str, Any] | None:
-    """Settings if the database opens, else None (used before any page has rendered)."""
-    path = store.resolve_path()
-    if not path.exists():
+    """Settings if the data opens, else None (used before any page has rendered)."""
+    source = current_source()
+    if isinstance(source, store.FileSource) and not source.path.exists():
         return None
     try:
-        con = _connection(str(path))
-        cur = con.cursor()
-        try:
-            version = store.data_version(cur)
-        finally:
-            cur.close()
+        result: dict[str, Any] = _cached("settings", source.key, source.signature(), None)
     except store.StoreError:
         return None
-    result: dict[str, Any] = _cached("settings", str(path), version, None)
     return result
