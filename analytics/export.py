@@ -26,3 +26,18 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a BOM (Excel opens it with the right encoding), formulas neutralised."""
     return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Voronka") -> bytes:
+    """An Excel workbook of the table; text that looks like a formula is written as text."""
+    import io
+
+    buf = io.BytesIO()
+    safe = safe_frame(df)
+    with pd.ExcelWriter(
+        buf,
+        engine="xlsxwriter",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+    ) as writer:
+        safe.to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buf.getvalue()

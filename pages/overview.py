@@ -84,7 +84,7 @@ def funnel_chart(now: Summary, lang: str) -> None:
         )
     fig = go.Figure(
         go.Funnel(
-            y=[label("stage", s, lang) for s in STAGES],
+            y=[ui.stage_label(s) for s in STAGES],
             x=[now.count(s) for s in STAGES],
             text=texts,
             textinfo="text",
@@ -106,7 +106,7 @@ def funnel_table(now: Summary, prev: Summary | None, lang: str) -> None:
     col = {k: ui.tr(f"overview.col_{k}") for k in ("stage", "count", "step", "overall", "previous")}
     frame = pd.DataFrame(
         {
-            col["stage"]: [label("stage", s, lang) for s in STAGES],
+            col["stage"]: [ui.stage_label(s) for s in STAGES],
             col["count"]: [now.count(s) for s in STAGES],
             col["step"]: [now.step_conversion(s) for s in STAGES],
             col["overall"]: [now.overall_conversion(s) for s in STAGES],
@@ -124,7 +124,7 @@ def funnel_table(now: Summary, prev: Summary | None, lang: str) -> None:
                 col["overall"]: st.column_config.NumberColumn(format="percent"),
             },
         )
-        ui.download_csv(frame, "voronka-funnel.csv", "dl_funnel")
+        ui.download_table(frame, "voronka-funnel", "dl_funnel")
 
 
 def main() -> None:
@@ -176,7 +176,7 @@ def main() -> None:
     funnel_chart(now, lang)
     for s in STAGES:
         if now.undated[s]:
-            count, stage = fmt_int(now.undated[s], lang), label("stage_one", s, lang)
+            count, stage = fmt_int(now.undated[s], lang), ui.stage_label(s, one=True)
             st.caption(":material/warning: " + ui.tr("notes.undated", count=count, stage=stage))
     funnel_table(now, prev, lang)
     ui.explain(

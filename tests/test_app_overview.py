@@ -171,3 +171,18 @@ def test_mature_cohort_has_no_maturing_note(app_env):
     at = app_test(period="custom", **{"from": "2026-01-01", "to": "2026-03-31"})
     at.run()
     assert not any("Still maturing" in c.value for c in at.caption)
+
+
+def test_crm_stage_names_from_settings(tmp_path, monkeypatch):
+    from analytics import demo
+
+    path = tmp_path / "labels.duckdb"
+    demo.create_file(path, leads=300, seed=2, end=date(2026, 11, 22))
+    with store.writing(path) as con:
+        store.write_setting(con, "stage_labels", {"sql": "Звонок", "won": "Закрытая сделка"})
+    monkeypatch.setenv("VORONKA_DB", str(path))
+    at = app_test(period="all_time")
+    at.run()
+    assert not at.exception
+    stages = at.dataframe[0].value["Stage"].tolist()
+    assert stages == ["Leads", "MQL", "Звонок", "Opportunities", "Закрытая сделка"]

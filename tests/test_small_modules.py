@@ -98,3 +98,50 @@ def test_csv_export_opens_with_neutralised_cells_and_numbers_intact():
     assert back["name"].tolist() == ['\'=HYPERLINK("http://x")', "ok"]
     assert back["spend"].tolist() == [-5.0, 10.0]  # numbers are numbers, not text
     assert list(back.columns)[2] == "'=evil"
+
+
+@pytest.mark.parametrize(
+    ("email", "masked"),
+    [
+        ("anna.belova3@zenit.example", "a***@zenit.example"),
+        ("x@y.ru", "x***@y.ru"),
+        ("no-at-sign", "***"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_mask_email(email, masked):
+    from analytics.privacy import mask_email
+
+    assert mask_email(email) == masked
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("+7 (916) 123-45-67", "+7 *** *** 45 67"),
+        ("8 916 123-45-67", "8 *** *** 45 67"),
+        ("123", "***"),
+        (None, None),
+    ],
+)
+def test_mask_phone(phone, masked):
+    from analytics.privacy import mask_phone
+
+    assert mask_phone(phone) == masked
+
+
+def test_excel_export_keeps_formula_text_as_text(tmp_path):
+    import openpyxl
+
+    from analytics.export import to_xlsx_bytes
+
+    df = pd.DataFrame({"name": ["=1+1", "@cmd", "ok"], "spend": [-5.0, 2.5, 0.0]})
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(to_xlsx_bytes(df))
+    ws = openpyxl.load_workbook(path).active
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert cells[0] == ["name", "spend"]
+    assert [r[0] for r in cells[1:]] == ["'=1+1", "'@cmd", "ok"]
+    assert all(ws.cell(row=r, column=1).data_type == "s" for r in (2, 3, 4))  # text, no formula
+    assert [r[1] for r in cells[1:]] == [-5.0, 2.5, 0.0]

@@ -6,11 +6,12 @@ Pages import from here; nothing here computes a metric (that is ``analytics``).
 from ui.components import (
     cost_note,
     demo_banner,
-    download_csv,
+    download_table,
     explain,
     ignored_params_notice,
     kpi_row,
     no_data,
+    stage_label,
 )
 from ui.data import compute, database, options, sales_cycle, settings, span
 from ui.filters import period_text, sidebar_filters
@@ -22,7 +23,7 @@ __all__ = [
     "cost_note",
     "database",
     "demo_banner",
-    "download_csv",
+    "download_table",
     "explain",
     "ignored_params_notice",
     "kpi_row",
@@ -35,6 +36,7 @@ __all__ = [
     "settings",
     "sidebar_filters",
     "span",
+    "stage_label",
     "tr",
     "write_url",
 ]

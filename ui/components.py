@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analytics.export import to_csv_bytes
+from analytics.export import to_csv_bytes, to_xlsx_bytes
 from analytics.formatting import fmt_date, fmt_int
 from analytics.i18n import label
 from analytics.sql import Query
@@ -91,13 +91,34 @@ def ignored_params_notice() -> None:
         )
 
 
-def download_csv(df: pd.DataFrame, filename: str, key: str) -> None:
-    st.download_button(
+def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
+    """CSV and Excel downloads of a table (formula-looking text cells neutralised)."""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
         tr("app.download_csv"),
         to_csv_bytes(df),
-        file_name=filename,
+        file_name=f"{basename}.csv",
         mime="text/csv",
-        key=key,
+        key=f"{key}_csv",
         icon=":material/download:",
         type="tertiary",
     )
+    right.download_button(
+        tr("app.download_xlsx"),
+        to_xlsx_bytes(df),
+        file_name=f"{basename}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        icon=":material/table_view:",
+        type="tertiary",
+    )
+
+
+def stage_label(stage: str, one: bool = False) -> str:
+    """The stage's name: the CRM's own from the settings if given, else the catalogue's."""
+    from ui.data import settings
+
+    custom = (settings().get("stage_labels") or {}).get(stage)
+    if custom:
+        return str(custom)
+    return label("stage_one" if one else "stage", stage, language())
