@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -383,7 +384,7 @@ def create_file(
 
 def _campaigns(rng: np.random.Generator, leads: int, start: date) -> pd.DataFrame:
     waves = max(1, round(leads / DEFAULT_LEADS))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for wave in range(waves):
         for t in TEMPLATES:
             shift = 0.0 if wave == 0 else float(rng.uniform(-0.25, 0.25))
@@ -578,8 +579,8 @@ def _norm(w: tuple[float, ...] | list[float]) -> np.ndarray:
     return a / a.sum()
 
 
-def _cat(codes: np.ndarray, categories: list[str] | tuple[str, ...]) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes, categories=list(categories))
+def _cat(codes: np.ndarray, categories: list[str] | tuple[str, ...]) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)))
 
 
 def _lead_chunk(
@@ -791,11 +792,12 @@ def _insert_costs(
     expected = grid["w"] * total
     noise = np.exp(0.18 * rng.standard_normal(len(grid)))
     leads_like = 0.6 * grid["n"] + 0.4 * expected
-    spend = grid["cpl"] * leads_like * noise
+    base_spend = (grid["cpl"] * leads_like * noise).to_numpy()
     first_event_day = grid["event"] & (
         grid["day"] == grid.groupby("campaign_id")["day"].transform("min")
     )
-    spend = np.where(first_event_day, spend + grid["cpl"] * total * 0.5, spend)
+    # trade shows: the booth fee on the first day, less spend on the follow-up days
+    spend = np.where(first_event_day, base_spend + grid["cpl"] * total * 0.5, base_spend)
     spend = np.where(grid["event"] & ~first_event_day, spend * 0.3, spend)
     clicks = np.round(leads_like / grid["cvr"] * np.exp(0.12 * rng.standard_normal(len(grid))))
     impressions = np.round(clicks / grid["ctr"] * np.exp(0.15 * rng.standard_normal(len(grid))))

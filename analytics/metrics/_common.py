@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.model import STAGES, Stage, stages_from
+from analytics.model import Stage, stages_from
 from analytics.sql import Query, Sql, in_list
 
 
@@ -35,7 +35,3 @@ def frame(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
     df = query.run(con).df()
     df.attrs["sql"] = query.rendered()
     return df
-
-
-def stage_index(stage: str) -> int:
-    return STAGES.index(stage)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ import pandas as pd
 from analytics.filters import Filters, in_period, lead_conditions
 from analytics.metrics._common import frame
 from analytics.model import STAGE_TIMESTAMP, VELOCITY_PAIRS
-from analytics.sql import Query, join, where
+from analytics.sql import Query, Sql, join, where
 
 
 def velocity_query(f: Filters) -> Query:
@@ -18,7 +18,7 @@ def velocity_query(f: Filters) -> Query:
     pairs = []
     for order, (a, b) in enumerate(VELOCITY_PAIRS):
         ta, tb = STAGE_TIMESTAMP[a], STAGE_TIMESTAMP[b]
-        cond = [f"l.{ta} IS NOT NULL", f"l.{tb} IS NOT NULL"]
+        cond: list[Sql | str] = [f"l.{ta} IS NOT NULL", f"l.{tb} IS NOT NULL"]
         if f.mode == "activity":
             cond.append(in_period(f"l.{tb}", f))
         pairs.append(
