@@ -7,7 +7,8 @@ import ui
 st.set_page_config(page_title="Voronka", page_icon=":material/filter_alt:", layout="wide")
 
 pages = {
-    ui.tr("nav.dashboards"): [
+    # the sales director's pages
+    ui.tr("nav.sales"): [
         st.Page(
             "pages/overview.py",
             title=ui.tr("nav.overview"),
@@ -16,7 +17,12 @@ pages = {
             default=True,
         ),
     ],
+    # the marketer's pages
+    ui.tr("nav.marketing"): [],
+    # the analyst's pages: uploads and settings
+    ui.tr("nav.data"): [],
 }
+pages = {section: entries for section, entries in pages.items() if entries}
 page = st.navigation(pages)
 page.run()
 ui.language_selector()
