@@ -9,10 +9,10 @@ load is one transaction (:func:`load`). Until :func:`load` commits, the target i
 from __future__ import annotations
 
 import hashlib
-from itertools import pairwise
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -51,6 +51,7 @@ from analytics.importer.values import (
     number_expr,
     timestamp_expr,
     whole_expr,
+    year_ok_expr,
 )
 from analytics.model import STAGES
 from analytics.sql import quote_ident
@@ -58,6 +59,7 @@ from analytics.sql import quote_ident
 Mode = Literal["append", "update"]
 MODES: Final[tuple[Mode, ...]] = ("append", "update")
 MAX_STATUS_VALUES: Final[int] = 500
+LEAD_COLUMNS: Final[tuple[str, ...]] = store.REQUIRED_COLUMNS["leads"]
 ERRORS_SHOWN: Final[int] = 20
 ERRORS_DOWNLOAD: Final[int] = 100_000
 _STAGE_LIST: Final[str] = "[" + ", ".join(f"'{s}'" for s in STAGES) + "]"
@@ -272,7 +274,7 @@ def _parse(
         source = m.columns.get(f.name)
         fmt = (m.date_formats.get(source or "") or m.date_format) if source else m.date_format
         if fmt is None and source is not None:
-            guess = guess_date_format(con, RAW, src)
+            guess = guess_date_format(con, "src", src)
             if guess.ambiguous:
                 staged.ambiguous[source] = guess.ambiguous
                 fmt = guess.ambiguous[0]
@@ -284,14 +286,17 @@ def _parse(
         parsed = timestamp_expr(src, fmt)
         if f.type == "date":
             parsed = f"CAST({parsed} AS DATE)"
-        checks.append((bad, t("upload.bad.date", lang, format=fmt)))
+        bad_date = (
+            f"{src} IS NOT NULL AND (({{parsed}}) IS NULL OR NOT {year_ok_expr('({parsed})')})"
+        )
+        checks.append((bad_date, t("upload.bad.date", lang, format=fmt)))
         return parsed, checks
     if f.type in ("money", "number", "int"):
         source = m.columns.get(f.name)
         comma = False
         if source is not None:
             row = con.execute(
-                f"SELECT bool_or({decimal_comma_expr(number_clean_expr(src))}) FROM {RAW}"
+                f"SELECT bool_or({decimal_comma_expr(number_clean_expr(src))}) FROM src"
             ).fetchone()
             comma = bool(row and row[0])
             staged.decimal_comma[source] = comma
@@ -370,17 +375,26 @@ def stage(
         con.execute("CREATE OR REPLACE TEMP TABLE _set (__none INTEGER)")
         con.execute("INSERT INTO _set VALUES (NULL)")
 
-    selects: list[str] = [ROW]
-    checks: list[tuple[str, str, str, str]] = []  # (condition, column label, raw value, message)
+    # 1. the texts of every mapped field, trimmed and with "empty" values as NULL (one pass)
+    texts: list[str] = [ROW]
+    for f in fields:
+        if f.name in mapping.columns:
+            texts.append(f"{column(mapping.columns[f.name])} AS {quote_ident('s_' + f.name)}")
+        elif f.name in mapping.fixed:
+            texts.append(f"vnull(_set.{quote_ident(f.name)}) AS {quote_ident('s_' + f.name)}")
+    for stage_name, source in mapping.stages.items():
+        texts.append(f"{column(source)} AS {quote_ident('n_' + stage_name + '_src')}")
+    con.execute(f"CREATE OR REPLACE TABLE src AS SELECT {', '.join(texts)} FROM {RAW}, _set")
 
+    # 2. typed values, parsed from those texts; 3. problems, read off the two side by side
+    selects: list[str] = ["src.*"]
+    joins = ""
+    checks: list[tuple[str, str, str, str]] = []  # (condition, column label, raw value, message)
     for f in fields:
         if f.name not in provided:
             continue
         label = _field_label(mapping, f.name, lang)
-        if f.name in mapping.columns:
-            src = column(mapping.columns[f.name])
-        else:
-            src = f"vnull(_set.{quote_ident(f.name)})"
+        src = f"src.{quote_ident('s_' + f.name)}"
         if f.type == "stage":
             _status_table(
                 staged,
@@ -388,44 +402,54 @@ def stage(
                 mapping.fixed.get("stage") if "stage" not in mapping.columns else None,
                 lang,
             )
-            selects.append(f'(SELECT stage FROM _status_map WHERE value = {src}) AS "stage"')
+            joins = f" LEFT JOIN _status_map sm ON sm.value = {src}"
             selects.append(
-                f'(SELECT status FROM _status_map WHERE value = {src}) AS "__map_status"'
+                'sm.stage AS "stage", sm.status AS "__map_status", '
+                'sm.value IS NOT NULL AS "__stage_known"'
             )
             checks.append(
                 (
-                    f"{src} IS NOT NULL AND {src} NOT IN (SELECT value FROM _status_map)",
+                    '"s_stage" IS NOT NULL AND NOT "__stage_known"',
                     label,
-                    src,
+                    '"s_stage"',
                     t("upload.bad.stage", lang),
                 )
             )
             continue
         parsed, field_checks = _parse(staged, f, src, label, lang)
         selects.append(f"{parsed} AS {quote_ident(f.name)}")
+        own = quote_ident("s_" + f.name)
         for cond_template, message in field_checks:
-            checks.append((cond_template.replace("{parsed}", parsed), label, src, message))
+            cond = cond_template.replace("{parsed}", quote_ident(f.name)).replace(src, own)
+            checks.append((cond, label, own, message))
         if f.required:
             checks.append(
-                (f"{src} IS NULL", label, "NULL", t("upload.bad.required", lang, field=f.name))
+                (f"{own} IS NULL", label, "NULL", t("upload.bad.required", lang, field=f.name))
             )
     for stage_name, source in mapping.stages.items():
-        src = column(source)
+        src = f"src.{quote_ident('n_' + stage_name + '_src')}"
         comma_row = con.execute(
-            f"SELECT bool_or({decimal_comma_expr(number_clean_expr(src))}) FROM {RAW}"
+            f"SELECT bool_or({decimal_comma_expr(number_clean_expr(src))}) FROM src"
         ).fetchone()
         parsed = whole_expr(number_expr(src, bool(comma_row and comma_row[0])))
+        selects.append(f"{parsed} AS {quote_ident('n_' + stage_name + '_val')}")
         selects.append(f"coalesce({parsed}, 0) AS {quote_ident('n_' + stage_name)}")
+        own_src = quote_ident("n_" + stage_name + "_src")
+        own_val = quote_ident("n_" + stage_name + "_val")
         checks.append(
             (
-                f"({src} IS NOT NULL AND ({parsed}) IS NULL) OR ({parsed}) < 0",
+                f"({own_src} IS NOT NULL AND {own_val} IS NULL) OR {own_val} < 0",
                 source,
-                src,
+                own_src,
                 t("upload.bad.count", lang),
             )
         )
 
-    con.execute(f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)} FROM {RAW}, _set")
+    con.execute(
+        f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)} FROM src{joins} "
+        f"ORDER BY {ROW}"
+    )
+    con.execute("DROP TABLE src")
     con.execute(
         'CREATE OR REPLACE TABLE errors ("row" BIGINT, "column" VARCHAR, "value" VARCHAR, '
         "message VARCHAR)"
@@ -433,7 +457,7 @@ def stage(
     for cond, label, raw, message in checks:
         con.execute(
             f"INSERT INTO errors SELECT {ROW}, ?, CAST({raw} AS VARCHAR), ? "
-            f"FROM {RAW}, _set WHERE {cond}",
+            f"FROM typed WHERE {cond}",
             [label, message],
         )
     _cross_checks(staged, lang)
@@ -526,31 +550,35 @@ def _build_clean(staged: Staged) -> None:
         lost = "WHEN lost_at IS NOT NULL THEN 'lost' " if "lost_at" in provided else ""
         digest = staged.upload.digest
         cols = []
-        for f in FIELDS["leads"]:
-            if f.name in ("stage", "status"):
+        for name in LEAD_COLUMNS:
+            if name in ("stage", "status"):
                 continue
-            if f.name == "lead_id":
+            own = quote_ident(name) if name in provided else "NULL"
+            if name == "lead_id" and "lead_id" not in provided:
+                cols.append(f"'{digest}-' || {ROW} AS lead_id")
+            elif name in ("won_at", "lost_at") and "closed_at" in provided:
+                # a "close date" is the won date of a won lead and the lost date of a lost one
+                status = "won" if name == "won_at" else "lost"
                 cols.append(
-                    "lead_id" if "lead_id" in provided else f"'{digest}-' || {ROW} AS lead_id"
+                    f"coalesce({own}, CASE WHEN __status = '{status}' THEN closed_at END) AS {name}"
                 )
-            elif f.name in provided:
-                cols.append(quote_ident(f.name))
             else:
-                cols.append(f"NULL AS {quote_ident(f.name)}")
+                cols.append(f"{own} AS {quote_ident(name)}")
         con.execute(
             f"""CREATE OR REPLACE TABLE clean AS
             WITH r AS (
               SELECT *, greatest({map_rank}, {ts_rank_sql},
                                  CASE WHEN {status_in} = 'won' THEN 5 ELSE 1 END) AS __rank,
                      {status_in} AS __status_in
-              FROM typed WHERE {valid})
+              FROM typed WHERE {valid}),
+            s AS (
+              SELECT *, CASE WHEN __rank = 5 THEN 'won'
+                             WHEN __status_in IS NOT NULL AND __status_in <> 'won' THEN __status_in
+                             {lost}ELSE 'open' END AS __status
+              FROM r)
             SELECT {ROW}, {", ".join(cols)},
-                   {_STAGE_LIST}[__rank] AS stage,
-                   CASE WHEN __rank = 5 THEN 'won'
-                        WHEN __status_in IS NOT NULL AND __status_in <> 'won' THEN __status_in
-                        {lost}ELSE 'open' END AS status,
-                   __status_in
-            FROM r ORDER BY {ROW}"""
+                   {_STAGE_LIST}[__rank] AS stage, __status AS status, __status_in
+            FROM s ORDER BY {ROW}"""
         )
     elif m.kind == "campaigns":
         cols = []
@@ -600,7 +628,9 @@ def _build_clean(staged: Staged) -> None:
         )
         extra = ""
         if m.kind == "funnel":
-            extra = "".join(f", sum(n_{s}) AS n_{s}" for s in STAGES if s in m.stages)
+            extra = "".join(
+                f", CAST(sum(n_{s}) AS BIGINT) AS n_{s}" for s in STAGES if s in m.stages
+            )
         con.execute(
             f"CREATE OR REPLACE TABLE clean AS SELECT min({ROW}) AS {ROW}, campaign_id, day, "
             f"{sums}{extra}, count(*) AS __rows FROM {source} GROUP BY campaign_id, day "
@@ -754,12 +784,16 @@ def _funnel_leads(staged: Staged) -> str:
         if rank_cases
         else str(STAGES.index(first) + 1)
     )
-    return f"""SELECT {ROW} * 1000000 + i AS {ROW},
-          campaign_id || '-' || strftime(coalesce(day, DATE '1970-01-01'), '%Y%m%d')
-            || '-' || i AS lead_id,
-          CAST(day AS TIMESTAMP) AS created_at, campaign_id,
-          {_STAGE_LIST}[{rank}] AS stage,
-          CASE WHEN {rank} = 5 THEN 'won' ELSE 'open' END AS status
+    given = {
+        "lead_id": "campaign_id || '-' || strftime(coalesce(day, DATE '1970-01-01'), '%Y%m%d') "
+        "|| '-' || i",
+        "created_at": "CAST(day AS TIMESTAMP)",
+        "campaign_id": "campaign_id",
+        "stage": f"{_STAGE_LIST}[{rank}]",
+        "status": f"CASE WHEN {rank} = 5 THEN 'won' ELSE 'open' END",
+    }
+    cols = ", ".join(f"{given.get(c, 'NULL')} AS {quote_ident(c)}" for c in LEAD_COLUMNS)
+    return f"""SELECT {ROW} * 1000000 + i AS {ROW}, {cols}, NULL::VARCHAR AS __status_in
         FROM clean, range(1, n_{first} + 1) r(i)"""
 
 
@@ -820,7 +854,7 @@ def plan(con: duckdb.DuckDBPyConnection, staged: Staged, mode: Mode) -> Plan:
 
 
 def _lead_columns() -> list[str]:
-    return [f.name for f in FIELDS["leads"]]
+    return list(LEAD_COLUMNS)
 
 
 def _load_leads(con: duckdb.DuckDBPyConnection, provided: set[str]) -> tuple[int, int]:
@@ -936,6 +970,8 @@ def load(
         raise Rejected(summary, t("upload.err.invalid_rows", lang, rows=staged.invalid_rows))
     tables = _incoming(staged)
     provided = staged.mapping.provided()
+    if "closed_at" in provided:
+        provided = provided | {"won_at", "lost_at"}
     if staged.kind == "funnel":
         provided = provided | {"stage"}
     _register(con, tables)

@@ -147,7 +147,7 @@ def _sample_text(path: Path, limit: int = SAMPLE_BYTES) -> str:
 def sniff_delimiter(text: str) -> tuple[str, bool]:
     """(delimiter, sure). Sure when exactly one candidate splits the sample's rows into the
     same number (> 1) of fields; otherwise the best guess, to be confirmed by the user."""
-    scores: dict[str, tuple[float, int]] = {}
+    scores: dict[str, tuple[bool, float, int]] = {}
     for delim in DELIMITERS:
         try:
             rows = list(csv.reader(io.StringIO(text), delimiter=delim))[:200]
@@ -159,11 +159,13 @@ def sniff_delimiter(text: str) -> tuple[str, bool]:
         widths = Counter(len(r) for r in rows)
         width, count = widths.most_common(1)[0]
         if width > 1:
-            scores[delim] = (count / len(rows), width)
+            # the header splits like the rows, and (almost) every row splits the same way
+            consistent = len(rows[0]) == width and count / len(rows) >= 0.9
+            scores[delim] = (consistent, count / len(rows), width)
     if not scores:
         return ",", False
-    best = max(scores, key=lambda d: (scores[d][0], scores[d][1]))
-    consistent = [d for d, (share, _) in scores.items() if share >= 0.9]
+    best = max(scores, key=lambda d: scores[d])
+    consistent = [d for d, score in scores.items() if score[0]]
     return best, consistent == [best]
 
 

@@ -47,16 +47,29 @@ def normalise_date_format(text: str) -> str:
     )
 
 
+#: The date part alone of each layout (to guess a column's layout from its distinct dates).
+DATE_ONLY: Final[dict[str, str]] = {
+    "YYYY-MM-DD": "%Y-%m-%d",
+    "DD.MM.YYYY": "%d.%m.%Y",
+    "DD/MM/YYYY": "%d/%m/%Y",
+    "MM/DD/YYYY": "%m/%d/%Y",
+    "DD-MM-YYYY": "%d-%m-%Y",
+    "YYYY/MM/DD": "%Y/%m/%d",
+}
+
+
 def timestamp_expr(x: str, fmt: str) -> str:
-    """``x`` (text) as TIMESTAMP in layout ``fmt``; NULL when it does not fit or the year is
-    outside 1990-2100 (a two-digit year read as year 26 is an error, not a date)."""
+    """``x`` (text) as TIMESTAMP in layout ``fmt``, NULL when it does not fit. The year is
+    checked separately (:func:`year_ok_expr`): a two-digit year read as year 26 is an error."""
     patterns = DATE_FORMATS[fmt]
     if not patterns:
-        raw = f"try_cast({x} AS TIMESTAMP)"
-    else:
-        listed = ", ".join("'" + p + "'" for p in patterns)
-        raw = f"try_strptime({x}, [{listed}])"
-    return f"(CASE WHEN year({raw}) BETWEEN {MIN_YEAR} AND {MAX_YEAR} THEN {raw} END)"
+        return f"try_cast({x} AS TIMESTAMP)"
+    listed = ", ".join("'" + p + "'" for p in patterns)
+    return f"try_strptime({x}, [{listed}])"
+
+
+def year_ok_expr(ts: str) -> str:
+    return f"(year({ts}) BETWEEN {MIN_YEAR} AND {MAX_YEAR})"
 
 
 @dataclass(frozen=True)
@@ -66,21 +79,33 @@ class DateGuess:
     values: int = 0  # non-empty values looked at
 
 
-def guess_date_format(con: duckdb.DuckDBPyConnection, table: str, column_sql: str) -> DateGuess:
-    """The layout that reads every non-empty value of a column (one query over all values).
+_DATE_TOKEN = "^([0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4})"
 
-    When DD/MM and MM/DD both read everything (every day is 12 or less) the answer is
-    ambiguous: the user is asked, never guessed for.
+
+def guess_date_format(con: duckdb.DuckDBPyConnection, table: str, column_sql: str) -> DateGuess:
+    """The layout that reads every non-empty value of a column.
+
+    Looks at the distinct date parts (a few thousand even in a million rows), each weighted by
+    its rows. When DD/MM and MM/DD both read everything (every day is 12 or less) the answer
+    is ambiguous: the user is asked, never guessed for.
     """
-    counts = ", ".join(f"count({timestamp_expr(column_sql, fmt)})" for fmt in DATE_FORMATS)
+    fits = ", ".join(
+        "coalesce(sum(n) FILTER (WHERE " + year_ok_expr("try_strptime(tok, '" + p + "')") + "), 0)"
+        for p in DATE_ONLY.values()
+    )
+    iso_full = f"coalesce(sum(n) FILTER (WHERE {year_ok_expr('try_cast(v AS TIMESTAMP)')}), 0)"
     row = con.execute(
-        f"SELECT count({column_sql}), {counts} FROM {table} WHERE {column_sql} IS NOT NULL"
+        f"""WITH t AS (
+              SELECT regexp_extract({column_sql}, '{_DATE_TOKEN}', 1) AS tok, count(*) AS n,
+                     any_value({column_sql}) AS v
+              FROM {table} WHERE {column_sql} IS NOT NULL GROUP BY tok)
+            SELECT coalesce(sum(n), 0), {fits}, {iso_full} FROM t"""
     ).fetchone()
     assert row is not None
-    total, *fits = (int(v) for v in row)
+    total, *counts, _iso = (int(v) for v in row)
     if total == 0:
         return DateGuess(None, (), 0)
-    by_format = dict(zip(DATE_FORMATS, fits, strict=True))
+    by_format = dict(zip(DATE_ONLY, counts, strict=True))
     full = [f for f, n in by_format.items() if n == total]
     for a, b in AMBIGUOUS_PAIRS:
         if a in full and b in full:
@@ -168,13 +193,18 @@ def norm_expr(x: str) -> str:
 
 
 def null_macro(con: duckdb.DuckDBPyConnection, null_values: list[str]) -> None:
-    """``vnull(x)``: trimmed text, or NULL for the values the mapping reads as empty."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _nulls (v VARCHAR)")
+    """``vnull(x)``: trimmed text, or NULL for the values the mapping reads as empty.
+
+    The values are written as SQL string literals (quotes doubled): a constant list lets DuckDB
+    test a million cells without a join per cell, and text longer than every listed value is
+    not lower-cased at all."""
     values = sorted({v.strip().lower() for v in null_values} | {""})
-    con.executemany("INSERT INTO _nulls VALUES (?)", [[v] for v in values])
+    listed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    longest = max(len(v) for v in values)
     con.execute(
-        "CREATE OR REPLACE TEMP MACRO vnull(x) AS CASE WHEN x IS NULL OR "
-        "lower(trim(x)) IN (SELECT v FROM _nulls) THEN NULL ELSE trim(x) END"
+        "CREATE OR REPLACE TEMP MACRO vnull(x) AS CASE WHEN x IS NULL THEN NULL "
+        f"WHEN length(x) > {longest} AND length(trim(x)) > {longest} THEN trim(x) "
+        f"WHEN lower(trim(x)) IN ({listed}) THEN NULL ELSE trim(x) END"
     )
 
 
