@@ -160,8 +160,8 @@ def sniff_delimiter(text: str) -> tuple[str, bool]:
         width, count = widths.most_common(1)[0]
         if width > 1:
             # the header splits like the rows, and (almost) every row splits the same way
-            consistent = len(rows[0]) == width and count / len(rows) >= 0.9
-            scores[delim] = (consistent, count / len(rows), width)
+            steady = len(rows[0]) == width and count / len(rows) >= 0.9
+            scores[delim] = (steady, count / len(rows), width)
     if not scores:
         return ",", False
     best = max(scores, key=lambda d: scores[d])
