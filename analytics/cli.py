@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -15,6 +16,9 @@ from typing import NoReturn
 
 from analytics import store
 from analytics.filters import FilterError, Filters
+from analytics.importer.fields import KINDS
+from analytics.importer.mapping import Mapping
+from analytics.importer.pipeline import MODES as IMPORT_MODES
 from analytics.model import DIRECTIONS, MODES, SEGMENTS, TEMPERATURES
 
 
@@ -75,6 +79,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--industry", action="append", default=[], metavar="NAME")
     p.add_argument("--segment", action="append", default=[], choices=SEGMENTS)
     p.add_argument("--temperature", action="append", default=[], choices=TEMPERATURES)
+    p.add_argument("--format", choices=("json", "table"), default="table")
+
+    p = sub.add_parser(
+        "import",
+        help="import a CSV or Excel file of leads, campaigns, costs or aggregate funnel rows",
+        description="Read, check and load a CSV or .xlsx file. Nothing is written unless the "
+        "whole file is valid (or --skip-invalid). Exit status: 0 done, 1 file rejected "
+        "(nothing written), 2 bad arguments.",
+    )
+    p.add_argument("file", help="the CSV or .xlsx file")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--kind", choices=KINDS, help="what one row is (default: leads)")
+    p.add_argument("--mapping", metavar="FILE.json", help="a saved mapping (the page's format)")
+    p.add_argument("--map", action="append", default=[], metavar='"Source column=field"')
+    p.add_argument("--set", action="append", default=[], metavar="field=value")
+    p.add_argument(
+        "--status-map", action="append", default=[], metavar='"CRM value=stage[/status]"'
+    )
+    p.add_argument(
+        "--stage", action="append", default=[], metavar='"stage=Count column"',
+        help="funnel files: which count column is which stage (repeat, e.g. lead=Leads)",
+    )  # fmt: skip
+    p.add_argument("--date-format", metavar="DD.MM.YYYY", help="layout of every date column")
+    p.add_argument("--encoding", metavar="NAME", help="e.g. cp1251 (default: detected)")
+    p.add_argument("--delimiter", metavar="C", help="; , | or tab (default: detected)")
+    p.add_argument("--mode", choices=IMPORT_MODES, default="append", help="update: upsert by id")
+    p.add_argument(
+        "--skip-invalid", action="store_true", help="write the valid rows, report the rest"
+    )
+    p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.add_argument("--format", choices=("json", "table"), default="table")
 
     p = sub.add_parser("docs", help="regenerate docs/METRICS.md from the metric definitions")
@@ -150,7 +184,114 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "init": cmd_init, "report": cmd_report, "docs": cmd_docs}
+def _pairs(items: list[str], flag: str, last: bool) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        left, eq, right = item.rpartition("=") if last else item.partition("=")
+        if not eq or not left.strip() or not right.strip():
+            raise CliError(f'{flag} {item!r}: write it as {flag} "left=right"')
+        out.append((left.strip(), right.strip()))
+    return out
+
+
+def _import_mapping(args: argparse.Namespace) -> Mapping:
+    if args.mapping:
+        try:
+            with open(args.mapping, encoding="utf-8") as fh:
+                mapping = Mapping.from_json(fh.read())
+        except OSError as exc:
+            raise CliError(f"cannot read the mapping {args.mapping}: {exc.strerror}") from None
+    else:
+        mapping = Mapping(kind=args.kind or "leads")
+    if args.kind:
+        mapping.kind = args.kind
+    for source, name in _pairs(args.map, "--map", last=True):
+        mapping.columns[name] = source
+    for name, value in _pairs(args.set, "--set", last=False):
+        mapping.fixed[name] = value
+    for value, target in _pairs(args.status_map, "--status-map", last=True):
+        mapping.status_map[value] = target
+    for stage, source in _pairs(args.stage, "--stage", last=False):
+        mapping.stages[stage] = source
+    for key in ("date_format", "encoding", "delimiter"):
+        if getattr(args, key):
+            setattr(mapping, key, getattr(args, key))
+    return mapping.check()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from analytics.importer import ImportRejected, MappingError, Rejected, import_file
+    from analytics.importer.pipeline import Summary
+    from analytics.importer.reading import read_headers
+
+    path = store.resolve_path(args.db)
+    try:
+        mapping = _import_mapping(args)
+        if not os.path.exists(args.file):
+            raise CliError(f"{args.file} does not exist")
+        if not mapping.columns and not mapping.stages:
+            # nothing mapped: take the suggestions from the header, and say so
+            headers = read_headers(args.file, mapping.encoding, mapping.delimiter)
+            mapping.columns = Mapping.suggested(mapping.kind, headers).columns
+            print(
+                "no --map or --mapping: using columns suggested from the header: "
+                + ", ".join(f"{src}={name}" for name, src in mapping.columns.items()),
+                file=sys.stderr,
+            )
+        summary = import_file(
+            path,
+            args.file,
+            mapping,
+            mode=args.mode,
+            skip_invalid=args.skip_invalid,
+            dry_run=args.dry_run,
+        )
+        code = 0
+    except MappingError as exc:
+        raise CliError(str(exc)) from None
+    except Rejected as exc:
+        summary, code = exc.summary, 1
+        print(f"rejected: {exc.message}", file=sys.stderr)
+    except ImportRejected as exc:
+        summary, code = Summary(status="rejected"), 1
+        summary.errors = []
+        print(f"rejected: {exc.message}", file=sys.stderr)
+        if args.format == "json":
+            print(json.dumps({**summary.as_dict(), "reason": exc.code, "message": exc.message},
+                             ensure_ascii=False))  # fmt: skip
+        return code
+    out = summary.as_dict()
+    out["mapping"] = mapping.to_dict()
+    if args.format == "json":
+        print(json.dumps(out, ensure_ascii=False, default=str))
+    else:
+        print(_import_table(out))
+    return code
+
+
+def _import_table(out: dict[str, object]) -> str:
+    lines = [
+        f"{out['status']}: read {out['read']}, inserted {out['inserted']}, updated "
+        f"{out['updated']}, skipped {out['skipped']}, duplicates {out['duplicates']}, "
+        f"rows with problems {out['rejected']}"
+    ]
+    errors = out["errors"]
+    assert isinstance(errors, list)
+    for e in errors:
+        lines.append(f"  row {e['row']}, {e['column']}: {e['value']!r}: {e['message']}")
+    more = int(str(out["error_count"])) - len(errors)
+    if more > 0:
+        lines.append(f"  ... and {more} more problems (see --format json after fixing these)")
+    return "\n".join(lines)
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "init": cmd_init,
+    "report": cmd_report,
+    "docs": cmd_docs,
+    "import": cmd_import,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

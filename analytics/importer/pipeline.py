@@ -59,6 +59,7 @@ from analytics.sql import quote_ident
 Mode = Literal["append", "update"]
 MODES: Final[tuple[Mode, ...]] = ("append", "update")
 MAX_STATUS_VALUES: Final[int] = 500
+MAX_FUNNEL_LEADS: Final[int] = 2_000_000  #: people an aggregate funnel file may stand for
 LEAD_COLUMNS: Final[tuple[str, ...]] = store.REQUIRED_COLUMNS["leads"]
 ERRORS_SHOWN: Final[int] = 20
 ERRORS_DOWNLOAD: Final[int] = 100_000
@@ -309,6 +310,9 @@ def _parse(
             checks.append((bad, t("upload.bad.number", lang)))
         if f.name in ("deal_value", "budget", "spend", "impressions", "clicks", "company_size"):
             checks.append((f"({parsed}) < 0", t("upload.bad.negative", lang)))
+        # DECIMAL(18, 2) and INTEGER columns: say so rather than let the database refuse
+        limit = 2_147_483_647 if f.name == "company_size" else 1e16
+        checks.append((f"abs({parsed}) >= {limit}", t("upload.bad.too_large", lang)))
         return parsed, checks
     if f.type == "bool":
         checks.append((bad, t("upload.bad.bool", lang)))
@@ -460,6 +464,20 @@ def stage(
             f"FROM typed WHERE {cond}",
             [label, message],
         )
+    if kind == "funnel":
+        first = next(s for s in STAGES if s in mapping.stages)
+        row = con.execute(f"SELECT coalesce(sum(n_{first}), 0) FROM typed").fetchone()
+        people = int(row[0]) if row else 0
+        if people > MAX_FUNNEL_LEADS:
+            raise BadMapping(
+                t(
+                    "upload.err.too_many_people",
+                    lang,
+                    column=mapping.stages[first],
+                    count=people,
+                    limit=MAX_FUNNEL_LEADS,
+                )
+            )
     _cross_checks(staged, lang)
     for line, fields_n, text in upload.detected.ragged:
         con.execute(
@@ -758,7 +776,8 @@ def _classify(con: duckdb.DuckDBPyConnection, kind: Kind, mode: Mode) -> None:
     if kind in ("costs", "funnel"):
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _plan_costs AS
-            SELECT i.{ROW}, CASE WHEN c.campaign_id IS NULL THEN 'insert'
+            SELECT i.{ROW}, i.campaign_id, i.day,
+                   CASE WHEN c.campaign_id IS NULL THEN 'insert'
                                  WHEN ? = 'update' THEN 'update' ELSE 'dup_db' END AS action
             FROM incoming_costs i LEFT JOIN campaign_costs c USING (campaign_id, day)""",
             [mode],
@@ -859,17 +878,21 @@ def _lead_columns() -> list[str]:
 
 def _load_leads(con: duckdb.DuckDBPyConnection, provided: set[str]) -> tuple[int, int]:
     cols = _lead_columns()
+    row = con.execute("SELECT count(*) FROM _plan WHERE action = 'insert'").fetchone()
+    inserted = int(row[0]) if row else 0
+    row = con.execute("SELECT count(*) FROM _plan WHERE action = 'update'").fetchone()
+    updated = int(row[0]) if row else 0
+    if updated:
+        _update_leads(con, provided, cols)
     quoted = ", ".join(quote_ident(c) for c in cols)
     con.execute(
         f"INSERT INTO leads ({quoted}) SELECT {', '.join('i.' + quote_ident(c) for c in cols)} "
         f"FROM incoming i JOIN _plan p USING ({ROW}) WHERE p.action = 'insert'"
     )
-    row = con.execute("SELECT count(*) FROM _plan WHERE action = 'insert'").fetchone()
-    inserted = int(row[0]) if row else 0
-    row = con.execute("SELECT count(*) FROM _plan WHERE action = 'update'").fetchone()
-    updated = int(row[0]) if row else 0
-    if not updated:
-        return inserted, 0
+    return inserted, updated
+
+
+def _update_leads(con: duckdb.DuckDBPyConnection, provided: set[str], cols: list[str]) -> None:
     # only the fields the mapping fills change; an empty cell does not erase a stored value
     sets = []
     for c in cols:
@@ -895,7 +918,6 @@ def _load_leads(con: duckdb.DuckDBPyConnection, provided: set[str]) -> tuple[int
         f"(SELECT i.*, p.target FROM incoming i JOIN _plan p USING ({ROW}) "
         f"WHERE p.action = 'update') u WHERE leads.lead_id = u.target"
     )
-    return inserted, updated
 
 
 def _load_campaigns(con: duckdb.DuckDBPyConnection, provided: set[str]) -> tuple[int, int]:
@@ -931,17 +953,17 @@ def _load_costs(con: duckdb.DuckDBPyConnection, provided: set[str]) -> tuple[int
         "FROM incoming_costs WHERE campaign_id NOT IN (SELECT campaign_id FROM campaigns)"
     )
     con.execute(
-        f"INSERT INTO campaign_costs (campaign_id, day, spend, impressions, clicks) "
-        f"SELECT i.campaign_id, i.day, coalesce(i.spend, 0), coalesce(i.impressions, 0), "
-        f"coalesce(i.clicks, 0) FROM incoming_costs i JOIN _plan_costs p USING ({ROW}) "
-        f"WHERE p.action = 'insert'"
+        "INSERT INTO campaign_costs (campaign_id, day, spend, impressions, clicks) "
+        "SELECT i.campaign_id, i.day, coalesce(i.spend, 0), coalesce(i.impressions, 0), "
+        "coalesce(i.clicks, 0) FROM incoming_costs i JOIN _plan_costs p USING (campaign_id, day) "
+        "WHERE p.action = 'insert'"
     )
     measures = [c for c in ("spend", "impressions", "clicks") if c in provided]
     if measures:
         sets = ", ".join(f"{c} = coalesce(u.{c}, campaign_costs.{c})" for c in measures)
         con.execute(
             f"UPDATE campaign_costs SET {sets} FROM (SELECT i.* FROM incoming_costs i "
-            f"JOIN _plan_costs p USING ({ROW}) WHERE p.action = 'update') u "
+            f"JOIN _plan_costs p USING (campaign_id, day) WHERE p.action = 'update') u "
             f"WHERE campaign_costs.campaign_id = u.campaign_id AND campaign_costs.day = u.day"
         )
     counts = dict(

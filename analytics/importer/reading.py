@@ -160,7 +160,7 @@ def sniff_delimiter(text: str) -> tuple[str, bool]:
         width, count = widths.most_common(1)[0]
         if width > 1:
             # the header splits like the rows, and (almost) every row splits the same way
-            steady = len(rows[0]) == width and count / len(rows) >= 0.9
+            steady = len(rows[0]) == width and count / len(rows) >= 0.5
             scores[delim] = (steady, count / len(rows), width)
     if not scores:
         return ",", False
@@ -196,7 +196,7 @@ def _csv_options(delimiter: str) -> dict[str, object]:
         "all_varchar": True,
         "auto_detect": False,
         "nullstr": "\x00\x01",  # never matches: an empty cell stays '' (told apart from padding)
-        "strict_mode": False,
+        "strict_mode": True,
         "ignore_errors": True,
         "store_rejects": True,
         "max_line_size": 8_000_000,
@@ -458,8 +458,10 @@ def read_file(
         if not is_xlsx(p):
             raise NotText(t("upload.err.not_xlsx", lang))
         return read_xlsx(con, p, name=label, sheet=sheet, lang=lang, progress=progress)
-    if p.suffix.lower() == ".xls":
-        raise NotText(t("upload.err.old_xls", lang))
+    with p.open("rb") as fh:
+        magic = fh.read(8)
+    if p.suffix.lower() == ".xls" or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise NotText(t("upload.err.old_xls", lang))  # an OLE2 (pre-2007) workbook
     return read_csv(
         con,
         p,
@@ -476,3 +478,16 @@ def require_sure_delimiter(detected: Detected, lang: str) -> None:
         raise UnsureDelimiter(
             t("upload.err.unsure_delimiter", lang, delimiter=detected.delimiter_name())
         )
+
+
+def read_headers(
+    path: str | os.PathLike[str], encoding: str | None = None, delimiter: str | None = None
+) -> list[str]:
+    """The header of a file (deduplicated as the pipeline names its columns)."""
+    import duckdb as _duckdb
+
+    con = _duckdb.connect(":memory:")
+    try:
+        return read_file(con, path, encoding=encoding, delimiter=delimiter).headers
+    finally:
+        con.close()

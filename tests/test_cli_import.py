@@ -1,0 +1,201 @@
+"""``python -m analytics import``: arguments, JSON summary, exit codes, nothing written on
+rejection."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from analytics import store
+from analytics.cli import main
+from analytics.importer import Mapping
+from tests.test_importer_files import sha, write
+
+RU = (
+    "ID;Дата создания;Этап сделки;Бюджет;Ответственный;Телефон\n"
+    "101;05.03.2026 10:00;Успешно реализовано;1 234,50;Анна;8 916 123-45-67\n"
+    "102;06.03.2026;Переговоры;;Борис;+7 (916) 765 43 21\n"
+    "103;13.03.2026;Закрыто и не реализовано;0;Анна;+7 916 123 45 67\n"
+)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.duckdb"
+    assert main(["init", "--db", str(path)]) == 0
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, dict | str, str]:
+    code = main(["import", *argv])
+    out, err = capsys.readouterr()
+    try:
+        return code, json.loads(out), err
+    except json.JSONDecodeError:
+        return code, out, err
+
+
+def test_russian_crm_export_in_cp1251(db, tmp_path, capsys):
+    """Three deals; 103's phone has the same last 10 digits as 101's (9161234567): a
+    duplicate inside the file, skipped. 101 is won (1234.50), 102 an opportunity."""
+    path = write(tmp_path, "amo.csv", RU, "cp1251")
+    code, out, _ = run(
+        capsys,
+        "--db", str(db), "--kind", "leads", str(path),
+        "--map", "ID=lead_id", "--map", "Дата создания=created_at",
+        "--map", "Этап сделки=stage", "--map", "Бюджет=deal_value",
+        "--map", "Ответственный=owner", "--map", "Телефон=phone",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    assert {k: out[k] for k in ("read", "inserted", "updated", "skipped", "duplicates")} == {
+        "read": 3,
+        "inserted": 2,
+        "updated": 0,
+        "skipped": 1,
+        "duplicates": 1,
+    }
+    assert (out["rejected"], out["errors"], out["status"]) == (0, [], "imported")
+    with store.reading(db) as con:
+        got = con.execute(
+            "SELECT lead_id, created_at, stage, status, deal_value FROM leads ORDER BY 1"
+        ).fetchall()
+    assert got == [
+        ("101", datetime(2026, 3, 5, 10), "won", "won", Decimal("1234.50")),
+        ("102", datetime(2026, 3, 6), "opportunity", "open", None),
+    ]
+
+
+def test_rejected_file_exits_1_with_errors_and_writes_nothing(db, tmp_path, capsys):
+    path = write(tmp_path, "bad.csv", "id,created\nA,2026-01-05\nB,someday\n")
+    before = sha(db)
+    code, out, err = run(
+        capsys, "--db", str(db), str(path), "--map", "id=lead_id", "--map", "created=created_at",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 1
+    assert (out["status"], out["read"], out["inserted"], out["rejected"]) == ("rejected", 2, 0, 1)
+    assert out["errors"] == [
+        {
+            "row": 3,
+            "column": "created",
+            "value": "someday",
+            "message": out["errors"][0]["message"],
+        }
+    ]
+    assert "YYYY-MM-DD" in out["errors"][0]["message"]
+    assert "nothing was written" in err
+    assert sha(db) == before
+
+
+def test_skip_invalid(db, tmp_path, capsys):
+    path = write(tmp_path, "bad.csv", "id,created\nA,2026-01-05\nB,someday\n")
+    code, out, _ = run(
+        capsys, "--db", str(db), str(path), "--map", "id=lead_id", "--map", "created=created_at",
+        "--skip-invalid", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    assert (out["inserted"], out["skipped"], out["rejected"]) == (1, 1, 1)
+
+
+def test_ambiguous_dates_need_date_format(db, tmp_path, capsys):
+    path = write(tmp_path, "us.csv", "id,created\nA,03/04/2026\n")
+    args = ["--db", str(db), str(path), "--map", "id=lead_id", "--map", "created=created_at"]
+    code, _, err = run(capsys, *args)
+    assert code == 1 and "--date-format" in err
+    code, out, _ = run(capsys, *args, "--date-format", "MM/DD/YYYY", "--format", "json")
+    assert code == 0 and out["inserted"] == 1
+    with store.reading(db) as con:
+        assert con.execute("SELECT created_at FROM leads").fetchall() == [(datetime(2026, 3, 4),)]
+
+
+def test_set_and_status_map_and_update(db, tmp_path, capsys):
+    path = write(tmp_path, "mql.csv", "id,created,crm\nA,2026-01-05,Hot\nB,2026-01-06,\n")
+    base = ["--db", str(db), str(path), "--map", "id=lead_id", "--map", "created=created_at"]
+    assert run(capsys, *base, "--set", "stage=mql", "--set", "channel=events")[0] == 0
+    with store.reading(db) as con:
+        assert con.execute("SELECT lead_id, stage, channel FROM leads ORDER BY 1").fetchall() == [
+            ("A", "mql", "events"),
+            ("B", "mql", "events"),
+        ]
+    code, out, _ = run(
+        capsys, *base, "--map", "crm=stage", "--status-map", "Hot=sql",
+        "--mode", "update", "--format", "json",
+    )  # fmt: skip
+    assert code == 0 and (out["inserted"], out["updated"]) == (0, 2)
+    with store.reading(db) as con:
+        assert con.execute("SELECT lead_id, stage, channel FROM leads ORDER BY 1").fetchall() == [
+            ("A", "sql", "events"),  # Hot -> sql; channel not mapped: kept
+            ("B", "mql", "events"),  # empty status: stage kept
+        ]
+
+
+def test_mapping_file_is_the_pages_format(db, tmp_path, capsys):
+    mapping = Mapping(
+        kind="leads",
+        columns={"lead_id": "ID", "created_at": "Дата создания", "stage": "Этап сделки"},
+        status_map={"Переговоры": "sql"},
+    )
+    mfile = tmp_path / "amo.json"
+    mfile.write_text(mapping.to_json(), encoding="utf-8")
+    path = write(tmp_path, "amo.csv", RU, "cp1251")
+    code, out, _ = run(capsys, "--db", str(db), str(path), "--mapping", str(mfile),
+                       "--format", "json")  # fmt: skip
+    assert code == 0 and out["inserted"] == 3  # no phone mapped: no duplicate
+    assert out["mapping"]["status_map"] == {"Переговоры": "sql"}
+    with store.reading(db) as con:
+        assert con.execute("SELECT stage FROM leads WHERE lead_id = '102'").fetchone() == ("sql",)
+
+
+def test_dry_run_counts_and_writes_nothing(db, tmp_path, capsys):
+    path = write(tmp_path, "amo.csv", RU, "cp1251")
+    before = sha(db)
+    code, out, _ = run(capsys, "--db", str(db), str(path), "--dry-run", "--format", "json")
+    assert code == 0
+    assert (out["status"], out["inserted"], out["duplicates"]) == ("dry_run", 2, 1)
+    assert sha(db) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--map", "no equals sign"], "--map"),
+        (["--map", "ID=nonsense"], "not a field"),
+        (["--status-map", "Hot=boiling"], "not a stage or status"),
+        (["--date-format", "YY/DD"], "date format"),
+        (["--kind", "people"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(db, tmp_path, capsys, args, words):
+    path = write(tmp_path, "a.csv", "ID,created\nA,2026-01-05\n")
+    code, _, err = run(capsys, "--db", str(db), str(path), *args)
+    assert code == 2
+    assert words in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_file_and_missing_database(tmp_path, capsys):
+    code, _, err = run(capsys, "--db", str(tmp_path / "no.duckdb"), str(tmp_path / "x.csv"))
+    assert code == 2 and "does not exist" in err
+    path = write(tmp_path, "a.csv", "id,created\nA,2026-01-05\n")
+    code, _, err = run(capsys, "--db", str(tmp_path / "no.duckdb"), str(path))
+    assert code == 2 and "init" in err
+
+
+def test_empty_file_json_names_the_reason(db, tmp_path, capsys):
+    path = write(tmp_path, "e.csv", "")
+    code, out, _ = run(capsys, "--db", str(db), str(path), "--format", "json")
+    assert code == 1
+    assert (out["status"], out["reason"]) == ("rejected", "empty_file")
+
+
+def test_table_output(db, tmp_path, capsys):
+    path = write(tmp_path, "bad.csv", "id,created\nA,2026-01-05\nB,someday\n")
+    code, out, _ = run(capsys, "--db", str(db), str(path), "--map", "id=lead_id",
+                       "--map", "created=created_at")  # fmt: skip
+    assert code == 1
+    assert out.splitlines()[0].startswith("rejected: read 2, inserted 0")
+    assert "row 3, created: 'someday'" in out
