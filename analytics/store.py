@@ -28,7 +28,7 @@ DEFAULT_DB_PATH: Final[Path] = PROJECT_ROOT / "data" / "voronka.duckdb"
 ENV_DB: Final[str] = "VORONKA_DB"
 
 #: The schema version this code writes. A file with a higher version is refused, not touched.
-SCHEMA_VERSION: Final[int] = 1
+SCHEMA_VERSION: Final[int] = 2
 
 REQUIRED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "campaigns": (
@@ -165,8 +165,18 @@ CREATE TABLE IF NOT EXISTS voronka_meta (
 );
 """
 
+#: Version 2: import mappings saved by name (the Upload page and `import --mapping`).
+_SCHEMA_V2: Final[str] = """
+CREATE TABLE IF NOT EXISTS import_mappings (
+    name     VARCHAR PRIMARY KEY,
+    kind     VARCHAR NOT NULL,
+    mapping  VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+"""
+
 #: version -> DDL that brings a database from version-1 to version. Append, never edit.
-MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1}
+MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,6 +197,11 @@ SETTINGS: Final[tuple[SettingSpec, ...]] = (
     SettingSpec("language", "en", "Interface language: en or ru."),
     SettingSpec("stage_labels", {}, 'Your CRM\'s names for the stages, e.g. {"sql": "Call"}.'),
     SettingSpec("week_start", "monday", "First day of the week on weekly charts."),
+    SettingSpec(
+        "upload_limit_mb",
+        200,
+        "Largest file the Upload page accepts, in MB (the server's maxUploadSize caps it).",
+    ),
 )
 SETTING_KEYS: Final[frozenset[str]] = frozenset(s.key for s in SETTINGS)
 

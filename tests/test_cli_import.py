@@ -199,3 +199,40 @@ def test_table_output(db, tmp_path, capsys):
     assert code == 1
     assert out.splitlines()[0].startswith("rejected: read 2, inserted 0")
     assert "row 3, created: 'someday'" in out
+
+
+def test_saved_mappings_round_trip_and_the_v2_fixture_has_one(tmp_path):
+    import shutil
+
+    from analytics.importer.saved import delete_saved, load_saved, save_mapping, saved_names
+    from tests.conftest import ROOT
+
+    path = tmp_path / "v2.duckdb"
+    shutil.copy(ROOT / "tests" / "fixtures" / "voronka-v2.duckdb", path)
+    with store.reading(path) as con:
+        assert saved_names(con) == [("amoCRM deals", "leads")]
+        saved = load_saved(con, "amoCRM deals")
+    assert saved is not None and saved.status_map == {"Переговоры": "sql"}
+    assert saved.date_format == "DD.MM.YYYY"
+    costs = Mapping(kind="costs", columns={"campaign_id": "Campaign", "day": "Day"})
+    with store.writing(path) as con:
+        assert save_mapping(con, "  Facebook   costs ", costs) == "Facebook costs"
+        save_mapping(con, "amoCRM deals", costs)  # replaces
+        assert saved_names(con) == [("amoCRM deals", "costs"), ("Facebook costs", "costs")]
+        delete_saved(con, "Facebook costs")
+        assert load_saved(con, "amoCRM deals").to_dict() == costs.to_dict()
+        assert load_saved(con, "Facebook costs") is None
+
+
+def test_a_v1_database_gets_the_mappings_table_when_written(tmp_path):
+    import shutil
+
+    from analytics.importer.saved import saved_names
+    from tests.conftest import ROOT
+
+    path = tmp_path / "v1.duckdb"
+    shutil.copy(ROOT / "tests" / "fixtures" / "voronka-v1.duckdb", path)
+    with store.reading(path) as con:
+        assert saved_names(con) == []  # no table yet: reading does not migrate
+    with store.writing(path) as con:
+        assert store.schema_version(con) == 2 and saved_names(con) == []
