@@ -20,10 +20,18 @@ pages = {
     # the marketer's pages
     ui.tr("nav.marketing"): [],
     # the analyst's pages: uploads and settings
-    ui.tr("nav.data"): [],
+    ui.tr("nav.data"): [
+        st.Page(
+            "pages/upload.py",
+            title=ui.tr("nav.upload"),
+            icon=":material/upload_file:",
+            url_path="upload",
+        ),
+    ],
 }
 pages = {section: entries for section, entries in pages.items() if entries}
 page = st.navigation(pages)
+ui.adhoc_banner()  # an uploaded file viewed ad hoc: said on every page, with a way back
 page.run()
 ui.language_selector()
 ui.write_url()

@@ -4,6 +4,7 @@ Pages import from here; nothing here computes a metric (that is ``analytics``).
 """
 
 from ui.components import (
+    adhoc_banner,
     cost_note,
     demo_banner,
     download_table,
@@ -19,6 +20,7 @@ from ui.i18n import language, language_selector, tr
 from ui.url import write_url
 
 __all__ = [
+    "adhoc_banner",
     "compute",
     "cost_note",
     "database",

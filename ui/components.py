@@ -122,3 +122,20 @@ def stage_label(stage: str, one: bool = False) -> str:
     if custom:
         return str(custom)
     return label("stage_one" if one else "stage", stage, language())
+
+
+def adhoc_banner() -> None:
+    """On every page while this session looks at an uploaded file: its name (escaped: it is
+    the user's text) and a way back to the database."""
+    from ui.data import ADHOC_KEY
+
+    source = st.session_state.get(ADHOC_KEY)
+    if source is None:
+        return
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.info(tr("app.adhoc_banner", name=md_escape(source.label)), icon=":material/visibility:")
+
+    def back() -> None:
+        st.session_state.pop(ADHOC_KEY, None)
+
+    right.button(tr("app.adhoc_back"), on_click=back, key="adhoc_back", icon=":material/undo:")

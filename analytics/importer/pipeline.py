@@ -76,6 +76,28 @@ def _noop(fraction: float, step: str) -> None:
     return None
 
 
+class _rel:
+    """A query's whole answer as a DataFrame or Arrow table, through a fresh cursor (DuckDB
+    2.0 refuses ``con.sql`` while an ``execute`` result on the connection is unfinished)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, query: str) -> None:
+        self.con, self.query = con, query
+
+    def df(self) -> pd.DataFrame:
+        cur = self.con.cursor()
+        try:
+            return cur.sql(self.query).df()
+        finally:
+            cur.close()
+
+    def to_arrow_table(self) -> Any:
+        cur = self.con.cursor()
+        try:
+            return cur.sql(self.query).to_arrow_table()
+        finally:
+            cur.close()
+
+
 # --------------------------------------------------------------------------------------------
 # Reading
 
@@ -93,7 +115,7 @@ class Upload:
 
     def sample(self, n: int = 5) -> pd.DataFrame:
         cols = ", ".join(quote_ident(h) for h in self.detected.headers)
-        return self.con.sql(f"SELECT {cols} FROM {RAW} ORDER BY {ROW} LIMIT {int(n)}").df()
+        return _rel(self.con, f"SELECT {cols} FROM {RAW} ORDER BY {ROW} LIMIT {int(n)}").df()
 
     def distinct_values(self, source: str, limit: int = MAX_STATUS_VALUES) -> list[tuple[str, int]]:
         """(value, rows) of a column, most frequent first; empty values left out."""
@@ -197,14 +219,15 @@ class Staged:
         ]
 
     def errors_frame(self, limit: int = ERRORS_DOWNLOAD) -> pd.DataFrame:
-        return self.con.sql(
+        return _rel(
+            self.con,
             f'SELECT "row", "column", "value", message FROM errors ORDER BY "row", "column" '
-            f"LIMIT {int(limit)}"
+            f"LIMIT {int(limit)}",
         ).df()
 
     def preview(self, n: int = 10) -> pd.DataFrame:
-        return self.con.sql(
-            f"SELECT * EXCLUDE ({ROW}) FROM clean ORDER BY {ROW} LIMIT {int(n)}"
+        return _rel(
+            self.con, f"SELECT * EXCLUDE ({ROW}) FROM clean ORDER BY {ROW} LIMIT {int(n)}"
         ).df()
 
     def clean_rows(self) -> int:
@@ -821,13 +844,13 @@ def _incoming(staged: Staged) -> dict[str, Any]:
     con, kind = staged.con, staged.kind
     out: dict[str, Any] = {}
     if kind in ("leads", "campaigns"):
-        out["incoming"] = con.sql(f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
+        out["incoming"] = _rel(con, f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
     elif kind == "costs":
-        out["incoming"] = con.sql(f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
+        out["incoming"] = _rel(con, f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
         out["incoming_costs"] = out["incoming"]
     else:
-        out["incoming_costs"] = con.sql(f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
-        out["incoming"] = con.sql(_funnel_leads(staged)).to_arrow_table()
+        out["incoming_costs"] = _rel(con, f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
+        out["incoming"] = _rel(con, _funnel_leads(staged)).to_arrow_table()
     return out
 
 
@@ -861,7 +884,7 @@ def plan(con: duckdb.DuckDBPyConnection, staged: Staged, mode: Mode) -> Plan:
             ).fetchone()
             result.campaigns_created = int(row[0]) if row else 0
         if staged.kind == "leads":
-            result.sample = con.sql(
+            result.sample = con.execute(
                 f"""SELECT p.{ROW} AS "row", i.lead_id, p.match_by, p.target AS existing_lead,
                            p.action, i.email, i.phone
                     FROM _plan p JOIN incoming i USING ({ROW})
