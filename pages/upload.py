@@ -660,7 +660,7 @@ def main() -> None:
     if not blocked and staged.clean_rows() == 0:
         st.info(ui.tr("upload.page.need_rows"))
         blocked = True
-    a, b, _ = st.columns([1, 1, 2])
+    a, b, _ = st.columns([1, 1.4, 1.6])
     if a.button(
         ui.tr("upload.page.adhoc"),
         help=ui.tr("upload.page.adhoc_help"),

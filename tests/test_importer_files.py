@@ -404,8 +404,8 @@ def test_negative_money_and_fractional_sizes_are_errors(tmp_path):
 
 def test_a_required_field_without_a_column_is_named(tmp_path):
     path = write(tmp_path, "x.csv", "id,when\nA,2026-01-05\n")
-    with pytest.raises(MissingColumns, match="created_at"):
-        staged(path, Mapping(kind="leads", columns={"lead_id": "id"}))
+    with pytest.raises(MissingColumns, match=r"Created \(created_at\)"):
+        staged(path, Mapping(kind="leads", columns={"owner": "id"}))
 
 
 def test_a_mapping_naming_a_missing_column_is_refused(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from analytics import store
 from analytics.filters import Filters
 from analytics.importer import Mapping, Rejected, adhoc_source, import_file, open_file, plan, stage
+from analytics.importer.errors import MissingColumns
 from analytics.importer.fields import default_status, parse_status_target
 from analytics.metrics import summary
 from tests.conftest import add_lead, build_q1
@@ -259,30 +260,38 @@ def test_update_changes_only_mapped_fields_and_never_moves_a_stage_back(db, tmp_
 
 
 def test_a_deals_file_adds_won_dates_and_values_to_loaded_leads(db, tmp_path):
-    """CRMs export leads and deals separately: the deals file has the lead id, the won date
-    and the amount; loading it in update mode makes those leads won. The lead that is not in
-    the database (X9) is inserted only if it has the required created_at: here it has not,
-    so the mapping gives none and the row is a new lead... which needs created_at -> use
-    update with the leads' ids only."""
+    """CRMs export leads and deals separately. The deals file has the lead id, the won date
+    and the amount, no creation date: in update mode it makes mql_only and lead_only won and
+    leaves their creation dates alone; X9 is not in the database and is skipped (not
+    found). Without --mode update the file is refused: it cannot create leads."""
     text = (
-        'mql_id,won_date,amount\nmql_only,2026-02-10 12:00:00,"1,500"\nlead_only,2026-03-01,700\n'
+        "mql_id,won_date,amount\n"
+        'mql_only,2026-02-10 12:00:00,"1,500"\n'
+        "lead_only,2026-03-01,700\n"
+        "X9,2026-03-01,100\n"
     )
+    path = write(tmp_path, "deals.csv", text)
     mapping = Mapping(
         kind="leads",
         columns={"lead_id": "mql_id", "won_at": "won_date", "deal_value": "amount"},
-        fixed={"created_at": "2026-01-01"},
     )
-    summary = import_file(db, write(tmp_path, "deals.csv", text), mapping, mode="update")
-    assert (summary.inserted, summary.updated) == (0, 2)
+    before = sha(db)
+    with pytest.raises(MissingColumns, match="update"):
+        import_file(db, path, mapping)
+    assert sha(db) == before
+    summary = import_file(db, path, mapping, mode="update")
+    assert (summary.inserted, summary.updated, summary.not_found, summary.skipped) == (0, 2, 1, 1)
     got = rows(
         db,
-        "SELECT lead_id, stage, status, won_at, deal_value FROM leads "
-        "WHERE lead_id IN ('mql_only', 'lead_only') ORDER BY 1",
+        "SELECT lead_id, created_at, stage, status, won_at, deal_value FROM leads "
+        "WHERE lead_id IN ('mql_only', 'lead_only', 'X9') ORDER BY 1",
     )
     assert got == [
-        ("lead_only", "won", "won", datetime(2026, 3, 1), Decimal("700.00")),
-        ("mql_only", "won", "won", datetime(2026, 2, 10, 12), Decimal("1500.00")),
-    ]
+        ("lead_only", datetime(2026, 1, 5, 9), "won", "won", datetime(2026, 3, 1),
+         Decimal("700.00")),
+        ("mql_only", datetime(2026, 1, 6, 9), "won", "won", datetime(2026, 2, 10, 12),
+         Decimal("1500.00")),
+    ]  # fmt: skip
     # Q1 cohort by hand: the fixture had 2 won (won_full, won_skipped_sql); now 4
     with store.reading(db) as con:
         s = summary_of(con)

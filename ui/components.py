@@ -132,7 +132,7 @@ def adhoc_banner() -> None:
     source = st.session_state.get(ADHOC_KEY)
     if source is None:
         return
-    left, right = st.columns([5, 1], vertical_alignment="center")
+    left, right = st.columns([3, 1], vertical_alignment="center")
     left.info(tr("app.adhoc_banner", name=md_escape(source.label)), icon=":material/visibility:")
 
     def back() -> None:

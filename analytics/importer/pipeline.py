@@ -200,6 +200,7 @@ class Staged:
     invalid_rows: int = 0
     merged_rows: int = 0  # cost rows of one campaign and day added together
     skip_invalid: bool = False
+    updates_only: bool = False  # no creation date mapped: rows can only update known leads
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -370,10 +371,16 @@ def stage(
     fields = FIELDS[kind]
     provided = mapping.provided()
     required = [f.name for f in fields if f.required and f.name not in provided]
+    # a file of updates (a deals file: id, won date, amount) needs no creation date; rows
+    # it does not match are not inserted then, and an append without one is refused
+    without_created = kind == "leads" and required == ["created_at"] and "lead_id" in provided
+    if without_created:
+        required = []
     if kind in ("costs", "funnel") and "day" not in provided:
         required.append("day")
     if required:
-        raise MissingColumns(t("upload.err.missing_fields", lang, fields=", ".join(required)))
+        names = ", ".join(f"{t(f'upload.field.{n}', lang)} ({n})" for n in required)
+        raise MissingColumns(t("upload.err.missing_fields", lang, fields=names))
     if kind == "funnel" and not mapping.stages:
         raise BadMapping(t("upload.err.no_stages", lang))
     bad_stage_cols = sorted({c for c in mapping.stages.values() if c not in headers})
@@ -382,6 +389,7 @@ def stage(
             t("upload.err.missing_sources", lang, columns=", ".join(bad_stage_cols))
         )
     staged = Staged(upload, mapping, rows=upload.detected.rows, skip_invalid=skip_invalid)
+    staged.updates_only = without_created
     con = upload.con
     null_macro(con, mapping.null_values)
     progress(0.3, "parse")
@@ -451,7 +459,12 @@ def stage(
             checks.append((cond, label, own, message))
         if f.required:
             checks.append(
-                (f"{own} IS NULL", label, "NULL", t("upload.bad.required", lang, field=f.name))
+                (
+                    f"{own} IS NULL",
+                    label,
+                    "NULL",
+                    t("upload.bad.required", lang, field=t(f"upload.field.{f.name}", lang)),
+                )
             )
     for stage_name, source in mapping.stages.items():
         src = f"src.{quote_ident('n_' + stage_name + '_src')}"
@@ -702,6 +715,7 @@ class Summary:
     campaigns_created: int = 0
     merged: int = 0
     error_count: int = 0
+    not_found: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -718,6 +732,7 @@ class Summary:
             "duplicates_in_database": self.duplicates_in_database,
             "campaigns_created": self.campaigns_created,
             "merged": self.merged,
+            "not_found": self.not_found,
         }
 
 
@@ -729,6 +744,7 @@ class Plan:
     update: int = 0
     dup_file: int = 0
     dup_db: int = 0
+    not_found: int = 0  # update-only files: rows whose lead is not in the database
     campaigns_created: int = 0
     sample: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -743,6 +759,16 @@ def _lead_keys(alias: str) -> str:
         f"nullif(lower(trim({alias}.email)), '') AS ek, "
         f"CASE WHEN length({d}) >= 5 THEN right({d}, 10) END AS pk"
     )
+
+
+def _classify_staged(con: duckdb.DuckDBPyConnection, staged: Staged, mode: Mode, lang: str) -> None:
+    if staged.updates_only:
+        if mode != "update":
+            raise MissingColumns(t("upload.err.updates_only", lang))
+        _classify(con, staged.kind, mode)
+        con.execute("UPDATE _plan SET action = 'not_found' WHERE action = 'insert'")
+    else:
+        _classify(con, staged.kind, mode)
 
 
 def _classify(con: duckdb.DuckDBPyConnection, kind: Kind, mode: Mode) -> None:
@@ -864,18 +890,19 @@ def _unregister(con: duckdb.DuckDBPyConnection, tables: dict[str, Any]) -> None:
         con.unregister(name)
 
 
-def plan(con: duckdb.DuckDBPyConnection, staged: Staged, mode: Mode) -> Plan:
+def plan(con: duckdb.DuckDBPyConnection, staged: Staged, mode: Mode, lang: str = "en") -> Plan:
     """Classify every clean row against the database behind ``con`` (read-only is enough)."""
     tables = _incoming(staged)
     _register(con, tables)
     try:
-        _classify(con, staged.kind, mode)
+        _classify_staged(con, staged, mode, lang)
         counts = dict(con.execute("SELECT action, count(*) FROM _plan GROUP BY action").fetchall())
         result = Plan(
             insert=int(counts.get("insert", 0)),
             update=int(counts.get("update", 0)),
             dup_file=int(counts.get("dup_file", 0)),
             dup_db=int(counts.get("dup_db", 0)),
+            not_found=int(counts.get("not_found", 0)),
         )
         if staged.kind in ("costs", "funnel"):
             row = con.execute(
@@ -1024,7 +1051,7 @@ def load(
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            _classify(con, staged.kind, mode)
+            _classify_staged(con, staged, mode, lang)
             if staged.kind == "leads":
                 inserted, updated = _load_leads(con, provided)
             elif staged.kind == "campaigns":
@@ -1053,6 +1080,7 @@ def load(
     summary.duplicates_in_file = int(counts.get("dup_file", 0))
     summary.duplicates_in_database = int(counts.get("dup_db", 0)) + updated
     summary.duplicates = summary.duplicates_in_file + summary.duplicates_in_database
+    summary.not_found = int(counts.get("not_found", 0))
     total = sum(int(v) for v in counts.values())
     summary.skipped = summary.rejected + (total - inserted - updated)
     if staged.kind == "funnel":
@@ -1152,7 +1180,7 @@ def import_file(
         if dry_run:
             summary = summarise(staged)
             with store.reading(db_path) as con:
-                p = plan(con, staged, mode)
+                p = plan(con, staged, mode, lang)
             summary.status = "dry_run"
             summary.inserted, summary.updated = p.insert, p.update
             summary.duplicates_in_file, summary.duplicates_in_database = (
@@ -1160,7 +1188,8 @@ def import_file(
                 p.dup_db + p.update,
             )
             summary.duplicates = p.dup_file + p.dup_db + p.update
-            summary.skipped = summary.rejected + p.dup_file + p.dup_db
+            summary.skipped = summary.rejected + p.dup_file + p.dup_db + p.not_found
+            summary.not_found = p.not_found
             summary.campaigns_created = p.campaigns_created
             if staged.invalid_rows and not skip_invalid:
                 summary.status = "rejected"
