@@ -451,9 +451,13 @@ def _plan(staged: Staged, mode: str) -> Plan | None:
         return held[1]  # type: ignore[no-any-return]
     try:
         with source.reading() as con:
-            result = plan(con, staged, mode)  # type: ignore[arg-type]
+            result = plan(con, staged, mode, ui.language())  # type: ignore[arg-type]
     except store.StoreError as exc:
         st.warning(ui.tr("upload.page.busy", message=str(exc)), icon=":material/hourglass_top:")
+        return None
+    except ImportRejected as exc:
+        st.warning(exc.message, icon=":material/rule:")
+        st.session_state["up.plan"] = (key, None)
         return None
     st.session_state["up.plan"] = (key, result)
     return result
@@ -525,7 +529,12 @@ def _import(staged: Staged, mode: str, lang: str) -> None:
 
 def _adhoc(staged: Staged) -> None:
     name = staged.upload.detected.name
-    st.session_state[ADHOC_KEY] = adhoc_source(staged, name)
+    try:
+        source = adhoc_source(staged, name)
+    except ImportRejected as exc:
+        st.error(ui.tr("upload.page.rejected", message=exc.message), icon=":material/block:")
+        return
+    st.session_state[ADHOC_KEY] = source
     st.session_state["flt_period"] = "all_time"  # a file is looked at whole
     st.switch_page("pages/overview.py")
 
@@ -657,6 +666,7 @@ def main() -> None:
             ui.tr("upload.page.date_choose", column=md_escape(source)), icon=":material/event:"
         )
     blocked = bool(pending) or (staged.invalid_rows > 0 and not staged.skip_invalid)
+    blocked = blocked or (staged.updates_only and p is None)
     if not blocked and staged.clean_rows() == 0:
         st.info(ui.tr("upload.page.need_rows"))
         blocked = True

@@ -881,11 +881,13 @@ def _incoming(staged: Staged) -> dict[str, Any]:
 
 
 def _register(con: duckdb.DuckDBPyConnection, tables: dict[str, Any]) -> None:
+    con.complete()  # DuckDB 2.0: no unfinished execute() result may be pending
     for name, table in tables.items():
         con.register(name, table)
 
 
 def _unregister(con: duckdb.DuckDBPyConnection, tables: dict[str, Any]) -> None:
+    con.complete()
     for name in tables:
         con.unregister(name)
 
