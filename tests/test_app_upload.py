@@ -103,7 +103,7 @@ def test_changing_a_status_meaning_checks_again(db):
 
 
 def test_unknown_status_is_asked_for(db):
-    data = "id,created,state\nA1,2026-03-01,Thinking\nA2,2026-03-02,MQL\n".encode()
+    data = b"id,created,state\nA1,2026-03-01,Thinking\nA2,2026-03-02,MQL\n"
     at = app_test("pages/upload.py")
     at.run()
     upload(at, "s.csv", data)
@@ -197,9 +197,9 @@ def test_ad_hoc_view_shows_the_file_alone_and_leaves_the_database(db):
 
 def test_funnel_rows_ad_hoc(db):
     data = (
-        "ad,campaign,Impressions,Clicks,Spent,Total_Conversion,Approved_Conversion\n"
-        "1,916,7350,1,1.43,2,1\n2,916,17861,2,1.82,2,0\n3,936,693,0,0,1,0\n"
-    ).encode()
+        b"ad,campaign,Impressions,Clicks,Spent,Total_Conversion,Approved_Conversion\n"
+        b"1,916,7350,1,1.43,2,1\n2,916,17861,2,1.82,2,0\n3,936,693,0,0,1,0\n"
+    )
     at = app_test("pages/upload.py")
     at.run()
     at.radio(key="up.kind").set_value("funnel").run()
@@ -208,8 +208,7 @@ def test_funnel_rows_ad_hoc(db):
     assert selectbox(at, "Won (client)").value == "Approved_Conversion"
     selectbox(at, "Compare by *").set_value("campaign").run()
     selectbox(at, "Day *").set_value("\x00fixed").run()
-    at.text_input(key=[k for k in at.session_state if str(k).endswith("funnel.v.day")][0])
-    box = [t for t in at.text_input if t.label.startswith("Day")][0]
+    box = next(t for t in at.text_input if t.label.startswith("Day"))
     box.set_value("2026-03-02").run()
     assert not at.exception
     button(at, "View ad hoc").click().run()
