@@ -583,13 +583,12 @@ def _save_section(mapping: Mapping, name: str, mode: str) -> None:
 
 
 def main() -> None:
+    ui.ensure_shell()  # a deep link on a fresh server: run inside dashboard.py
     lang = ui.language()
     st.title(ui.tr("upload.page.title"))
     st.markdown(ui.tr("upload.page.intro"))
     limit = _limit_mb()
     done = st.session_state.pop("up.done", None)
-    if done:
-        st.success(done, icon=":material/task_alt:")
 
     left, right = st.columns([3, 2])
     uploaded = left.file_uploader(
@@ -620,6 +619,8 @@ def main() -> None:
         )
     left.caption(ui.tr("upload.page.limit", limit=limit))
     if uploaded is None:
+        if done:
+            st.success(done, icon=":material/task_alt:")
         return
     if uploaded.size > limit * 1024 * 1024:
         st.error(ui.tr("upload.page.too_large", size=round(uploaded.size / 2**20, 1), limit=limit))
@@ -660,6 +661,8 @@ def main() -> None:
         _duplicates(p, lang)
 
     st.subheader(ui.tr("upload.page.step_do"))
+    if done:  # the last import's summary, where the button was pressed
+        st.success(done, icon=":material/task_alt:")
     pending = [s for s in staged.ambiguous if s not in mapping.date_formats]
     for source in pending:
         st.warning(

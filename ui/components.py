@@ -139,3 +139,20 @@ def adhoc_banner() -> None:
         st.session_state.pop(ADHOC_KEY, None)
 
     right.button(tr("app.adhoc_back"), on_click=back, key="adhoc_back", icon=":material/undo:")
+
+
+def ensure_shell() -> None:
+    """Run the page inside dashboard.py's navigation, also for the first visit of a fresh
+    server that lands on a deep link (``/upload``).
+
+    With a ``pages/`` folder beside it, Streamlit starts in its old multipage mode and runs a
+    deep-linked page file alone (no navigation, language switch or banner) until some session
+    has run dashboard.py, whose ``st.navigation`` turns that mode off for good. A page that
+    finds itself run alone turns it off and reruns: the rerun goes through dashboard.py, which
+    routes to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
