@@ -427,7 +427,15 @@ def _problems(staged: Staged, lang: str) -> None:
         icon=":material/error:",
     )
     first = pd.DataFrame([e.as_dict() for e in staged.errors(20)])
-    st.dataframe(first, hide_index=True, width="stretch")
+    st.dataframe(
+        first,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "row": st.column_config.NumberColumn(width="small"),
+            "message": st.column_config.TextColumn(width="large"),
+        },
+    )
     ui.download_table(staged.errors_frame(), "voronka-import-problems", "dl_problems")
 
 

@@ -110,7 +110,7 @@ def test_unknown_status_is_asked_for(db):
     selectbox(at, "Lead id").set_value("id").run()
     selectbox(at, "Created *").set_value("created").run()
     selectbox(at, "Status / stage").set_value("state").run()
-    assert any("1 status values have no meaning yet" in w.value for w in at.warning)
+    assert any("Status values without a meaning yet: 1." in w.value for w in at.warning)
     assert button(at, "Import into the database").disabled
     selectbox(at, "Thinking (1)").set_value("mql").run()
     assert not at.exception
@@ -143,7 +143,7 @@ def test_problems_are_listed_and_invalid_rows_can_be_skipped(db):
     upload(at, "b.csv", data)
     selectbox(at, "Lead id").set_value("id").run()
     selectbox(at, "Created *").set_value("created").run()
-    assert "1 problems in 1 rows" in at.error[0].value
+    assert "Problems: 1, in rows: 1." in at.error[0].value
     problems = next(d.value for d in at.dataframe if "message" in d.value.columns)
     assert problems[["row", "column", "value"]].values.tolist() == [[3, "created", "tomorrow"]]
     assert button(at, "Import into the database").disabled
