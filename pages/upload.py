@@ -142,12 +142,12 @@ def _detected(upload: Upload, lang: str) -> None:
             rows=fmt_int(d.rows, lang),
             columns=len(d.headers),
             encoding=d.encoding,
-            delimiter=f"`{d.delimiter_name()}`",
+            delimiter=f"**{d.delimiter_name()}**",
         )
     st.caption(":material/check_circle: " + text)
     if not d.delimiter_sure:
         st.warning(
-            ui.tr("upload.page.unsure_delimiter", delimiter=f"`{d.delimiter_name()}`"),
+            ui.tr("upload.page.unsure_delimiter", delimiter=f"**{d.delimiter_name()}**"),
             icon=":material/help:",
         )
     if d.renamed:

@@ -61,7 +61,7 @@ def test_russian_crm_file_through_mapping_check_and_import(db):
     assert at.title[0].value == "Upload a file"
     assert any("200 MB" in c.value for c in at.caption)
     upload(at, "amo.csv", RU)
-    assert any("encoding cp1251 · delimiter `;`" in c.value for c in at.caption)
+    assert any("encoding cp1251 · delimiter **;**" in c.value for c in at.caption)
     # suggested from the Russian headers, shown for confirmation
     assert selectbox(at, "Lead id").value == "ID"
     assert selectbox(at, "Created *").value == "Дата создания"

@@ -27,6 +27,12 @@ def test_upload_import_and_ad_hoc_in_a_real_browser(demo_db, tmp_path):
     csv.write_bytes(RU)
     env = {"VORONKA_DB": str(db), "VORONKA_TODAY": APP_TODAY}
     with running_app(env) as url, browser_page() as page:
+        # a deep link is the first visit of this fresh server: it still runs inside the shell
+        page.goto(url + "/upload")
+        page.get_by_role("heading", name="Upload a file").wait_for(timeout=30_000)
+        page.get_by_text("Русский", exact=True).wait_for(timeout=30_000)
+        assert page.get_by_role("link", name="Overview").count() == 1
+
         page.goto(url + "/?period=all_time")
         page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
         wait_until_idle(page)
@@ -74,6 +80,8 @@ def test_upload_import_and_ad_hoc_in_a_real_browser(demo_db, tmp_path):
         page.wait_for_url("**lang=ru**", timeout=30_000)
         page.get_by_role("link", name="Загрузка").click()
         page.get_by_role("heading", name="Загрузка файла").wait_for(timeout=30_000)
+        page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(csv))
+        page.get_by_role("heading", name="4. Просмотр или импорт").wait_for(timeout=30_000)
         wait_until_idle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert not page.js_errors
