@@ -42,11 +42,11 @@ from analytics.importer.mapping import Mapping
 from analytics.importer.reading import RAW, ROW, Detected, Progress, read_file
 from analytics.importer.values import (
     bool_expr,
-    column,
     decimal_comma_expr,
     direction_expr,
+    empty_or_text,
+    empty_params,
     guess_date_format,
-    null_macro,
     number_clean_expr,
     number_expr,
     timestamp_expr,
@@ -391,7 +391,6 @@ def stage(
     staged = Staged(upload, mapping, rows=upload.detected.rows, skip_invalid=skip_invalid)
     staged.updates_only = without_created
     con = upload.con
-    null_macro(con, mapping.null_values)
     progress(0.3, "parse")
 
     # fixed values ("--set field=value") live in a one-row table read like a column
@@ -414,12 +413,18 @@ def stage(
     texts: list[str] = [ROW]
     for f in fields:
         if f.name in mapping.columns:
-            texts.append(f"{column(mapping.columns[f.name])} AS {quote_ident('s_' + f.name)}")
+            source = quote_ident(mapping.columns[f.name])
+            texts.append(f"{empty_or_text(source)} AS {quote_ident('s_' + f.name)}")
         elif f.name in mapping.fixed:
-            texts.append(f"vnull(_set.{quote_ident(f.name)}) AS {quote_ident('s_' + f.name)}")
+            fixed = f"_set.{quote_ident(f.name)}"
+            texts.append(f"{empty_or_text(fixed)} AS {quote_ident('s_' + f.name)}")
     for stage_name, source in mapping.stages.items():
-        texts.append(f"{column(source)} AS {quote_ident('n_' + stage_name + '_src')}")
-    con.execute(f"CREATE OR REPLACE TABLE src AS SELECT {', '.join(texts)} FROM {RAW}, _set")
+        count = empty_or_text(quote_ident(source))
+        texts.append(f"{count} AS {quote_ident('n_' + stage_name + '_src')}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE src AS SELECT {', '.join(texts)} FROM {RAW}, _set",
+        empty_params(mapping.null_values),
+    )
 
     # 2. typed values, parsed from those texts; 3. problems, read off the two side by side
     selects: list[str] = ["src.*"]

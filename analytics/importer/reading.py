@@ -187,20 +187,12 @@ def dedupe_headers(raw: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return out, renamed
 
 
-def _csv_options(delimiter: str) -> dict[str, object]:
-    return {
-        "delim": delimiter,
-        "quote": '"',
-        "escape": '"',
-        "header": True,
-        "all_varchar": True,
-        "auto_detect": False,
-        "nullstr": "\x00\x01",  # never matches: an empty cell stays '' (told apart from padding)
-        "strict_mode": True,
-        "ignore_errors": True,
-        "store_rejects": True,
-        "max_line_size": 8_000_000,
-    }
+#: read_csv options that are constants of the code (the path, the columns and the delimiter
+#: are bound as parameters)
+_CSV_OPTIONS: Final[str] = (
+    "quote = '\"', escape = '\"', header = true, auto_detect = false, nullstr = $nullstr, "
+    "strict_mode = true, ignore_errors = true, store_rejects = true, max_line_size = 8000000"
+)
 
 
 def read_csv(
@@ -274,16 +266,19 @@ def read_csv(
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, lang: str) -> None:
-    options = _csv_options(detected.delimiter or ",")
     names = detected.headers
-    columns = "{" + ", ".join(f"'{_sql_str(n)}': 'VARCHAR'" for n in names) + "}"
-    option_sql = ", ".join(f"{k} = {_literal(v)}" for k, v in options.items())
     select = ", ".join(quote_ident(n) for n in names)
     try:
         con.execute(
             f"CREATE OR REPLACE TABLE {RAW}_read AS SELECT {select} "
-            f"FROM read_csv(?, columns = {columns}, {option_sql})",
-            [str(utf8)],
+            f"FROM read_csv($path, columns = $columns, delim = $delim, {_CSV_OPTIONS})",
+            {
+                "path": str(utf8),
+                "columns": dict.fromkeys(names, "VARCHAR"),
+                "delim": detected.delimiter or ",",
+                # never matches: an empty cell stays '' (told apart from a missing field)
+                "nullstr": "\x01\x02voronka-no-null\x02\x01",
+            },
         )
     except duckdb.Error as exc:
         raise ImportRejected(
@@ -324,18 +319,6 @@ def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, la
     con.execute(f"DROP TABLE {RAW}_read")
     row = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()
     detected.rows = int(row[0]) if row else 0
-
-
-def _sql_str(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _literal(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    return "'" + _sql_str(str(value)) + "'"
 
 
 # --------------------------------------------------------------------------------------------
