@@ -403,8 +403,13 @@ def _stage(upload: Upload, mapping: Mapping, skip_invalid: bool, lang: str) -> S
     if held and held[0] == key:
         return held[1]  # type: ignore[no-any-return]
     try:
-        staged = stage(upload, Mapping.from_dict(mapping.to_dict()), lang=lang,
-                       skip_invalid=skip_invalid)  # fmt: skip
+        with st.spinner(ui.tr("upload.page.checking")):
+            staged = stage(
+                upload,
+                Mapping.from_dict(mapping.to_dict()),
+                lang=lang,
+                skip_invalid=skip_invalid,
+            )
     except (ImportRejected, MappingError) as exc:
         message = exc.message if isinstance(exc, ImportRejected) else str(exc)
         st.warning(ui.tr("upload.page.fix_first", message=message), icon=":material/rule:")
