@@ -121,7 +121,7 @@ def _read(uploaded: Any, encoding: str, delimiter: str, lang: str) -> Upload | N
                     lang=lang,
                 )
         except ImportRejected as exc:
-            st.error(exc.message, icon=":material/block:")
+            st.error(md_escape(exc.message), icon=":material/block:")
             return None
     st.session_state["up.file"] = (key, upload)
     return upload
@@ -334,7 +334,8 @@ def _status_section(upload: Upload, mapping: Mapping, staged: Staged) -> bool:
             options.append(current)
         digest = hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()[:10]
         choice = grid[i % 3].selectbox(
-            f"{value} {t('upload.page.status_rows', lang, count=fmt_int(count, lang))}",
+            # a widget label is markdown: the CRM's value is escaped
+            f"{md_escape(value)} {t('upload.page.status_rows', lang, count=fmt_int(count, lang))}",
             options,
             index=options.index(current),
             format_func=lambda v: (
@@ -411,7 +412,7 @@ def _stage(upload: Upload, mapping: Mapping, skip_invalid: bool, lang: str) -> S
                 skip_invalid=skip_invalid,
             )
     except (ImportRejected, MappingError) as exc:
-        message = exc.message if isinstance(exc, ImportRejected) else str(exc)
+        message = md_escape(exc.message if isinstance(exc, ImportRejected) else str(exc))
         st.warning(ui.tr("upload.page.fix_first", message=message), icon=":material/rule:")
         st.session_state.pop("up.staged", None)
         return None
@@ -466,10 +467,12 @@ def _plan(staged: Staged, mode: str) -> Plan | None:
         with source.reading() as con:
             result = plan(con, staged, mode, ui.language())  # type: ignore[arg-type]
     except store.StoreError as exc:
-        st.warning(ui.tr("upload.page.busy", message=str(exc)), icon=":material/hourglass_top:")
+        st.warning(
+            ui.tr("upload.page.busy", message=md_escape(str(exc))), icon=":material/hourglass_top:"
+        )
         return None
     except ImportRejected as exc:
-        st.warning(exc.message, icon=":material/rule:")
+        st.warning(md_escape(exc.message), icon=":material/rule:")
         st.session_state["up.plan"] = (key, None)
         return None
     st.session_state["up.plan"] = (key, result)
@@ -529,11 +532,15 @@ def _import(staged: Staged, mode: str, lang: str) -> None:
             summary = load(con, staged, mode, lang=lang, progress=progress)  # type: ignore[arg-type]
     except Rejected as exc:
         bar.empty()
-        st.error(ui.tr("upload.page.rejected", message=exc.message), icon=":material/block:")
+        st.error(
+            ui.tr("upload.page.rejected", message=md_escape(exc.message)), icon=":material/block:"
+        )
         return
     except store.StoreError as exc:
         bar.empty()
-        st.error(ui.tr("upload.page.busy", message=str(exc)), icon=":material/hourglass_top:")
+        st.error(
+            ui.tr("upload.page.busy", message=md_escape(str(exc))), icon=":material/hourglass_top:"
+        )
         return
     bar.empty()
     st.session_state["up.done"] = _summary_text(staged.upload.detected.name, summary, lang)
@@ -545,7 +552,9 @@ def _adhoc(staged: Staged) -> None:
     try:
         source = adhoc_source(staged, name)
     except ImportRejected as exc:
-        st.error(ui.tr("upload.page.rejected", message=exc.message), icon=":material/block:")
+        st.error(
+            ui.tr("upload.page.rejected", message=md_escape(exc.message)), icon=":material/block:"
+        )
         return
     st.session_state[ADHOC_KEY] = source
     st.session_state["flt_period"] = "all_time"  # a file is looked at whole
@@ -579,7 +588,7 @@ def _save_section(mapping: Mapping, name: str, mode: str) -> None:
                         saved = save_mapping(con, title, mapping)
                     st.success(ui.tr("upload.page.saved", name=md_escape(saved)))
                 except store.StoreError as exc:
-                    st.error(ui.tr("upload.page.busy", message=str(exc)))
+                    st.error(ui.tr("upload.page.busy", message=md_escape(str(exc))))
         st.download_button(
             ui.tr("upload.page.download_mapping"),
             mapping.to_json().encode("utf-8"),

@@ -122,7 +122,7 @@ def test_unknown_status_is_asked_for(db):
     ("name", "data", "words"),
     [
         ("empty.csv", b"", "The file is empty"),
-        ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "not a text (CSV) file"),
+        ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "it looks like a binary file"),
         ("header.csv", b"id,created\n", "no data rows"),
     ],
 )
@@ -241,3 +241,19 @@ def test_russian_page(db):
     upload(at, "amo.csv", RU)
     assert any("кодировка cp1251" in c.value for c in at.caption)
     assert at.success[0].value == "Ошибок нет: все строки можно записать."
+
+
+def test_text_from_the_file_is_escaped_in_labels_and_messages(db):
+    """Widget labels and messages are markdown: a status value or header from the file must
+    show as text, never as a link or formatting."""
+    data = "id,created,Stage [x](http://evil.example)\nE1,2026-03-01,**Hot**\n".encode()
+    at = app_test("pages/upload.py")
+    at.run()
+    upload(at, "e.csv", data)
+    selectbox(at, "Lead id").set_value("id").run()
+    selectbox(at, "Created *").set_value("created").run()
+    selectbox(at, "Status / stage").set_value("Stage [x](http://evil.example)").run()
+    assert not at.exception
+    assert "\\*\\*Hot\\*\\* (1)" in [s.label for s in at.selectbox]
+    help_text = next(c.value for c in at.caption if "becomes a funnel stage" in c.value)
+    assert "Stage \\[x\\]\\(http\\://evil\\.example\\)" in help_text
