@@ -246,7 +246,7 @@ def test_russian_page(db):
 def test_text_from_the_file_is_escaped_in_labels_and_messages(db):
     """Widget labels and messages are markdown: a status value or header from the file must
     show as text, never as a link or formatting."""
-    data = "id,created,Stage [x](http://evil.example)\nE1,2026-03-01,**Hot**\n".encode()
+    data = b"id,created,Stage [x](http://evil.example)\nE1,2026-03-01,**Hot**\n"
     at = app_test("pages/upload.py")
     at.run()
     upload(at, "e.csv", data)
