@@ -220,7 +220,7 @@ def test_ragged_rows_are_reported_with_their_row_not_dropped(tmp_path, db):
     assert "2 fields, the header has 3" in errors[0].message
     assert sha(db) == before
     s = stage(open_file(path), Mapping(kind="leads", columns={**LEADS.columns, "owner": "owner"}))
-    assert s.con.execute("SELECT __row, lead_id, owner FROM clean").fetchall() == [
+    assert s.con.execute("SELECT __row, lead_id, owner FROM clean ORDER BY __row").fetchall() == [
         (2, "R1", "Anna"),
         (4, "R3", "Boris"),
     ]
@@ -230,7 +230,7 @@ def test_quoted_fields_keep_their_newlines_and_delimiters(tmp_path):
     text = 'id,created,company\nQ1,2026-01-05,"Line one\nline two, with a comma"\nQ2,2026-01-06,B\n'
     path = write(tmp_path, "quoted.csv", text)
     _, s = staged(path, Mapping(kind="leads", columns={**LEADS.columns, "company": "company"}))
-    assert s.con.execute("SELECT __row, company FROM clean").fetchall() == [
+    assert s.con.execute("SELECT __row, company FROM clean ORDER BY __row").fetchall() == [
         (2, "Line one\nline two, with a comma"),
         (3, "B"),
     ]
@@ -275,7 +275,7 @@ def test_113_mostly_empty_columns(tmp_path):
         "created_at": "Дата создания",
         "stage": "Этап сделки",
     }
-    assert s.con.execute("SELECT lead_id, stage, status FROM clean").fetchall() == [
+    assert s.con.execute("SELECT lead_id, stage, status FROM clean ORDER BY __row").fetchall() == [
         ("1", "won", "won"),
         ("2", "lead", "open"),
     ]

@@ -147,7 +147,9 @@ def test_set_gives_every_row_one_value(tmp_path):
         fixed={"stage": "mql", "channel": "events"},
     )
     s = stage(open_file(write(tmp_path, "m.csv", text)), mapping)
-    assert s.con.execute("SELECT lead_id, stage, status, channel FROM clean").fetchall() == [
+    assert s.con.execute(
+        "SELECT lead_id, stage, status, channel FROM clean ORDER BY __row"
+    ).fetchall() == [
         ("M1", "mql", "open", "events"),
         ("M2", "mql", "open", "events"),
     ]
@@ -166,7 +168,7 @@ def test_close_date_is_the_won_date_of_won_leads_and_the_lost_date_of_lost_ones(
     )
     s = stage(open_file(write(tmp_path, "c.csv", text)), mapping)
     assert s.con.execute(
-        "SELECT lead_id, stage, status, won_at, lost_at FROM clean"
+        "SELECT lead_id, stage, status, won_at, lost_at FROM clean ORDER BY __row"
     ).fetchall() == [
         ("C1", "won", "won", datetime(2026, 2, 1), None),
         ("C2", "lead", "lost", None, datetime(2026, 2, 2)),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -59,6 +61,7 @@ from analytics.sql import quote_ident
 Mode = Literal["append", "update"]
 MODES: Final[tuple[Mode, ...]] = ("append", "update")
 MAX_STATUS_VALUES: Final[int] = 500
+STAGING_MEMORY: Final[str] = "1GB"  #: DuckDB memory limit of a file's staging database
 MAX_FUNNEL_LEADS: Final[int] = 2_000_000  #: people an aggregate funnel file may stand for
 LEAD_COLUMNS: Final[tuple[str, ...]] = store.REQUIRED_COLUMNS["leads"]
 ERRORS_SHOWN: Final[int] = 20
@@ -109,9 +112,12 @@ class Upload:
     con: duckdb.DuckDBPyConnection
     detected: Detected
     digest: str  # short content hash: ids generated for rows without one are stable
+    spill: Path | None = None  # the staging database's temporary folder
 
     def close(self) -> None:
         self.con.close()
+        if self.spill is not None:
+            shutil.rmtree(self.spill, ignore_errors=True)
 
     def sample(self, n: int = 5) -> pd.DataFrame:
         cols = ", ".join(quote_ident(h) for h in self.detected.headers)
@@ -162,7 +168,12 @@ def open_file(
     progress: Progress | None = None,
 ) -> Upload:
     """Read ``path`` (CSV or .xlsx) into a fresh in-memory database. Raises ImportRejected."""
-    con = duckdb.connect(":memory:")
+    spill = Path(tempfile.mkdtemp(prefix="voronka-staging-"))
+    # bounded memory: the staging database spills to a temporary folder beyond the limit
+    con = duckdb.connect(
+        ":memory:",
+        config={"memory_limit": STAGING_MEMORY, "temp_directory": str(spill)},
+    )
     try:
         detected = read_file(
             con,
@@ -174,9 +185,10 @@ def open_file(
             lang=lang,
             progress=progress,
         )
-        return Upload(con, detected, file_digest(Path(path)))
+        return Upload(con, detected, file_digest(Path(path)), spill)
     except BaseException:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         raise
 
 
@@ -410,20 +422,21 @@ def stage(
         con.execute("INSERT INTO _set VALUES (NULL)")
 
     # 1. the texts of every mapped field, trimmed and with "empty" values as NULL (one pass)
+    null_params, longest = empty_params(mapping.null_values)
     texts: list[str] = [ROW]
     for f in fields:
         if f.name in mapping.columns:
             source = quote_ident(mapping.columns[f.name])
-            texts.append(f"{empty_or_text(source)} AS {quote_ident('s_' + f.name)}")
+            texts.append(f"{empty_or_text(source, longest)} AS {quote_ident('s_' + f.name)}")
         elif f.name in mapping.fixed:
             fixed = f"_set.{quote_ident(f.name)}"
-            texts.append(f"{empty_or_text(fixed)} AS {quote_ident('s_' + f.name)}")
+            texts.append(f"{empty_or_text(fixed, longest)} AS {quote_ident('s_' + f.name)}")
     for stage_name, source in mapping.stages.items():
-        count = empty_or_text(quote_ident(source))
+        count = empty_or_text(quote_ident(source), longest)
         texts.append(f"{count} AS {quote_ident('n_' + stage_name + '_src')}")
     con.execute(
         f"CREATE OR REPLACE TABLE src AS SELECT {', '.join(texts)} FROM {RAW}, _set",
-        empty_params(mapping.null_values),
+        null_params,
     )
 
     # 2. typed values, parsed from those texts; 3. problems, read off the two side by side
@@ -490,10 +503,7 @@ def stage(
             )
         )
 
-    con.execute(
-        f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)} FROM src{joins} "
-        f"ORDER BY {ROW}"
-    )
+    con.execute(f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)} FROM src{joins}")
     con.execute("DROP TABLE src")
     con.execute(
         'CREATE OR REPLACE TABLE errors ("row" BIGINT, "column" VARCHAR, "value" VARCHAR, '
@@ -637,7 +647,7 @@ def _build_clean(staged: Staged) -> None:
               FROM r)
             SELECT {ROW}, {", ".join(cols)},
                    {_STAGE_LIST}[__rank] AS stage, __status AS status, __status_in
-            FROM s ORDER BY {ROW}"""
+            FROM s"""
         )
     elif m.kind == "campaigns":
         cols = []
@@ -654,7 +664,7 @@ def _build_clean(staged: Staged) -> None:
                 cols.append(f"NULL AS {quote_ident(f.name)}")
         con.execute(
             f"CREATE OR REPLACE TABLE clean AS SELECT {ROW}, {', '.join(cols)} FROM typed "
-            f"WHERE {valid} ORDER BY {ROW}"
+            f"WHERE {valid}"
         )
     else:  # costs, funnel: one row per campaign and day
         measure = [c for c in ("spend", "impressions", "clicks") if c in provided]
@@ -875,12 +885,12 @@ def _incoming(staged: Staged) -> dict[str, Any]:
     con, kind = staged.con, staged.kind
     out: dict[str, Any] = {}
     if kind in ("leads", "campaigns"):
-        out["incoming"] = _rel(con, f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
+        out["incoming"] = _rel(con, "SELECT * FROM clean").to_arrow_table()
     elif kind == "costs":
-        out["incoming"] = _rel(con, f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
+        out["incoming"] = _rel(con, "SELECT * FROM clean").to_arrow_table()
         out["incoming_costs"] = out["incoming"]
     else:
-        out["incoming_costs"] = _rel(con, f"SELECT * FROM clean ORDER BY {ROW}").to_arrow_table()
+        out["incoming_costs"] = _rel(con, "SELECT * FROM clean").to_arrow_table()
         out["incoming"] = _rel(con, _funnel_leads(staged)).to_arrow_table()
     return out
 

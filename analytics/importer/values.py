@@ -190,19 +190,21 @@ def norm_expr(x: str) -> str:
     return f"trim(regexp_replace(replace(lower({x}), 'ё', 'е'), '[\\s_\\-:./()]+', ' ', 'g'))"
 
 
-def empty_or_text(x: str) -> str:
+def empty_or_text(x: str, longest: int) -> str:
     """``x`` trimmed, or NULL for the values the mapping reads as empty.
 
-    The values are the bound parameter ``$nulls`` (see :func:`empty_params`); text longer
-    than every one of them (``$longest``) is not lower-cased at all, which keeps a million
-    cells fast."""
+    Those values are the bound parameter ``$nulls`` (see :func:`empty_params`); text longer
+    than every one of them (``longest``, a number from :func:`empty_params`) is not
+    lower-cased at all, which keeps a million cells fast."""
+    n = int(longest)
     return (
         f"(CASE WHEN {x} IS NULL THEN NULL "
-        f"WHEN length({x}) > $longest AND length(trim({x})) > $longest THEN trim({x}) "
+        f"WHEN length({x}) > {n} AND length(trim({x})) > {n} THEN trim({x}) "
         f"WHEN list_contains($nulls, lower(trim({x}))) THEN NULL ELSE trim({x}) END)"
     )
 
 
-def empty_params(null_values: list[str]) -> dict[str, object]:
+def empty_params(null_values: list[str]) -> tuple[dict[str, object], int]:
+    """(the ``$nulls`` parameter, the length of the longest of them)."""
     values = sorted({v.strip().lower() for v in null_values} | {""})
-    return {"nulls": values, "longest": max(len(v) for v in values)}
+    return {"nulls": values}, max(len(v) for v in values)
