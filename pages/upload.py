@@ -37,7 +37,7 @@ from analytics.importer.saved import load_saved, save_mapping, saved_names
 from analytics.model import STAGES
 from analytics.privacy import mask_email, mask_phone
 from ui.components import md_escape
-from ui.data import ADHOC_KEY
+from ui.data import set_adhoc
 
 
 def _database() -> store.FileSource:
@@ -556,7 +556,7 @@ def _adhoc(staged: Staged) -> None:
             ui.tr("upload.page.rejected", message=md_escape(exc.message)), icon=":material/block:"
         )
         return
-    st.session_state[ADHOC_KEY] = source
+    set_adhoc(source)
     st.session_state["flt_period"] = "all_time"  # a file is looked at whole
     st.switch_page("pages/overview.py")
 

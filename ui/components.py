@@ -127,7 +127,7 @@ def stage_label(stage: str, one: bool = False) -> str:
 def adhoc_banner() -> None:
     """On every page while this session looks at an uploaded file: its name (escaped: it is
     the user's text) and a way back to the database."""
-    from ui.data import ADHOC_KEY
+    from ui.data import ADHOC_KEY, set_adhoc
 
     source = st.session_state.get(ADHOC_KEY)
     if source is None:
@@ -136,7 +136,7 @@ def adhoc_banner() -> None:
     left.info(tr("app.adhoc_banner", name=md_escape(source.label)), icon=":material/visibility:")
 
     def back() -> None:
-        st.session_state.pop(ADHOC_KEY, None)
+        set_adhoc(None)
 
     right.button(tr("app.adhoc_back"), on_click=back, key="adhoc_back", icon=":material/undo:")
 

@@ -86,6 +86,17 @@ def current_source() -> store.Source:
     return _sources[source.key]
 
 
+def set_adhoc(source: store.MemorySource | None) -> None:
+    """Start (or with None, end) this session's ad-hoc view; the previous one is closed and
+    forgotten, so its in-memory database does not outlive it."""
+    old = st.session_state.pop(ADHOC_KEY, None)
+    if old is not None:
+        _sources.pop(old.key, None)
+        old.close()
+    if source is not None:
+        st.session_state[ADHOC_KEY] = source
+
+
 def _demo_leads(cur: duckdb.DuckDBPyConnection) -> int:
     """How many demo leads the database holds (0 if it is not Voronka's demo data)."""
     if not store.is_demo(cur):
