@@ -360,9 +360,8 @@ _TARGET_KEYS = {f"upload.target.{v}" for v in STATUS_TARGETS if v}
 
 
 def _dates_section(upload: Upload, mapping: Mapping, staged: Staged) -> bool:
-    """Detected date layouts; ambiguous columns must be chosen. True if the mapping changed."""
-    if not staged.date_formats:
-        return False
+    """Detected date layouts (ambiguous columns must be chosen) and the values read as empty.
+    True if the mapping changed."""
     changed = False
     with st.expander(
         ui.tr("upload.page.dates"), expanded=bool(staged.ambiguous), icon=":material/event:"
