@@ -257,3 +257,19 @@ def test_text_from_the_file_is_escaped_in_labels_and_messages(db):
     assert "\\*\\*Hot\\*\\* (1)" in [s.label for s in at.selectbox]
     help_text = next(c.value for c in at.caption if "becomes a funnel stage" in c.value)
     assert "Stage \\[x\\]\\(http\\://evil\\.example\\)" in help_text
+
+
+def test_values_read_as_empty_are_editable(db):
+    """ "open" in a close-date column is a problem until the analyst lists it as empty."""
+    data = b"id,created,closed\nD1,2026-03-01,open\nD2,2026-03-02,2026-03-09\n"
+    at = app_test("pages/upload.py")
+    at.run()
+    upload(at, "d.csv", data)
+    selectbox(at, "Lead id").set_value("id").run()
+    selectbox(at, "Created *").set_value("created").run()
+    selectbox(at, "Close date (won or lost)").set_value("closed").run()
+    assert "Problems: 1, in rows: 1." in at.error[0].value
+    box = next(t for t in at.text_input if t.label == "Values read as empty")
+    box.set_value(box.value + ", open").run()
+    assert not at.exception
+    assert at.success[0].value == "No problems: every row can be written."
