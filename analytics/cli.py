@@ -17,8 +17,8 @@ from typing import NoReturn
 from analytics import store
 from analytics.filters import FilterError, Filters
 from analytics.importer.fields import KINDS
+from analytics.importer.fields import MODES as IMPORT_MODES
 from analytics.importer.mapping import Mapping
-from analytics.importer.pipeline import MODES as IMPORT_MODES
 from analytics.model import DIRECTIONS, MODES, SEGMENTS, TEMPERATURES
 
 

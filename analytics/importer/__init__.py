@@ -2,11 +2,9 @@
 read, mapped, checked and loaded in SQL (see :mod:`analytics.importer.pipeline`)."""
 
 from analytics.importer.errors import BadValue, ImportRejected
-from analytics.importer.fields import KINDS, Kind
+from analytics.importer.fields import KINDS, MODES, Kind, Mode
 from analytics.importer.mapping import Mapping, MappingError
 from analytics.importer.pipeline import (
-    MODES,
-    Mode,
     Plan,
     Rejected,
     Staged,

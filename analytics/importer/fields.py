@@ -14,6 +14,9 @@ from analytics.model import STAGES, STATUSES
 
 Kind = Literal["leads", "campaigns", "costs", "funnel"]
 KINDS: Final[tuple[Kind, ...]] = ("leads", "campaigns", "costs", "funnel")
+#: append: rows matching a stored one are skipped; update: they update its mapped fields
+Mode = Literal["append", "update"]
+MODES: Final[tuple[Mode, ...]] = ("append", "update")
 
 #: How a source value is read: text as it is (trimmed), a date/time, a number, a whole number,
 #: yes/no, a funnel stage from the status map, a status, a direction.

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import duckdb
 import pandas as pd
@@ -35,6 +35,7 @@ from analytics.importer.fields import (
     STATUS_WORDS,
     Field,
     Kind,
+    Mode,
     StatusTarget,
     default_status,
     norm_header,
@@ -58,8 +59,6 @@ from analytics.importer.values import (
 from analytics.model import STAGES
 from analytics.sql import quote_ident
 
-Mode = Literal["append", "update"]
-MODES: Final[tuple[Mode, ...]] = ("append", "update")
 MAX_STATUS_VALUES: Final[int] = 500
 STAGING_MEMORY: Final[str] = "1GB"  #: DuckDB memory limit of a file's staging database
 MAX_FUNNEL_LEADS: Final[int] = 2_000_000  #: people an aggregate funnel file may stand for
