@@ -236,3 +236,33 @@ def test_a_v1_database_gets_the_mappings_table_when_written(tmp_path):
         assert saved_names(con) == []  # no table yet: reading does not migrate
     with store.writing(path) as con:
         assert store.schema_version(con) == 2 and saved_names(con) == []
+
+
+def test_funnel_rows_from_the_cli(db, tmp_path, capsys):
+    """Three ads of two campaigns, one day for the whole file. By hand: 916 spent
+    1.43 + 1.82 = 3.25 and brought 2 + 2 = 4 people, 1 of them bought; 936 spent 0 and
+    brought 1. Leads written: 5; campaigns created: 2; ad rows added together: 1."""
+    data = (
+        "ad,campaign,Impressions,Clicks,Spent,Total_Conversion,Approved_Conversion\n"
+        "1,916,7350,1,1.43,2,1\n2,916,17861,2,1.82,2,0\n3,936,693,0,0,1,0\n"
+    )
+    path = write(tmp_path, "fb.csv", data)
+    code, out, _ = run(
+        capsys, "--db", str(db), "--kind", "funnel", str(path),
+        "--map", "campaign=campaign_id", "--map", "Spent=spend",
+        "--map", "Impressions=impressions", "--map", "Clicks=clicks",
+        "--stage", "lead=Total_Conversion", "--stage", "won=Approved_Conversion",
+        "--set", "day=2026-03-02", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    assert (out["read"], out["inserted"], out["campaigns_created"], out["merged"]) == (3, 5, 2, 1)
+    with store.reading(db) as con:
+        assert con.execute(
+            "SELECT campaign_id, spend FROM campaign_costs ORDER BY 1"
+        ).fetchall() == [("916", Decimal("3.25")), ("936", Decimal("0.00"))]
+        assert con.execute(
+            "SELECT stage, count(*) FROM leads GROUP BY 1 ORDER BY 1"
+        ).fetchall() == [
+            ("lead", 4),
+            ("won", 1),
+        ]

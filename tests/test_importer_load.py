@@ -482,3 +482,17 @@ def test_generated_ids_are_stable_so_a_second_import_is_all_duplicates(db, tmp_p
     first = import_file(db, path, mapping)
     second = import_file(db, path, mapping)
     assert (first.inserted, second.inserted, second.duplicates) == (2, 0, 2)
+
+
+def test_dates_out_of_order_are_imported_not_rejected(tmp_path):
+    """PRODUCT.md: a won date before the creation date is a data error that velocity excludes
+    and counts; the row is still imported."""
+    text = "id,created,won\nR1,2026-03-10,2026-03-01\n"
+    mapping = Mapping(
+        kind="leads", columns={"lead_id": "id", "created_at": "created", "won_at": "won"}
+    )
+    s = stage(open_file(write(tmp_path, "r.csv", text)), mapping)
+    assert s.errors() == []
+    assert s.con.execute("SELECT lead_id, stage, status FROM clean").fetchall() == [
+        ("R1", "won", "won")
+    ]
