@@ -84,6 +84,9 @@ STATUS_TARGETS = (
 )
 
 
+_TARGET_KEYS = {f"upload.target.{v}" for v in STATUS_TARGETS if v}
+
+
 def _limit_mb() -> int:
     server = int(st.get_option("server.maxUploadSize"))
     try:
@@ -354,9 +357,6 @@ def _status_section(upload: Upload, mapping: Mapping, staged: Staged) -> bool:
             else:
                 mapping.status_map.pop(value, None)
     return changed
-
-
-_TARGET_KEYS = {f"upload.target.{v}" for v in STATUS_TARGETS if v}
 
 
 def _dates_section(upload: Upload, mapping: Mapping, staged: Staged) -> bool:
@@ -640,6 +640,10 @@ def main() -> None:
         )
     left.caption(ui.tr("upload.page.limit", limit=limit))
     if uploaded is None:
+        held = st.session_state.pop("up.file", None)
+        if held:  # the file was removed: free its staging database
+            held[1].close()
+            st.session_state.pop("up.staged", None)
         if done:
             st.success(done, icon=":material/task_alt:")
         return
