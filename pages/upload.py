@@ -18,7 +18,7 @@ import streamlit as st
 import ui
 from analytics import store
 from analytics.formatting import fmt_int
-from analytics.i18n import t
+from analytics.i18n import has, t
 from analytics.importer import (
     ImportRejected,
     Mapping,
@@ -431,17 +431,27 @@ def _problems(staged: Staged, lang: str) -> None:
         ),
         icon=":material/error:",
     )
-    first = pd.DataFrame([e.as_dict() for e in staged.errors(20)])
+    names = {c: ui.tr(f"upload.page.col_{c}") for c in ("row", "column", "value", "message")}
+    first = pd.DataFrame([e.as_dict() for e in staged.errors(20)]).rename(columns=names)
     st.dataframe(
         first,
         hide_index=True,
         width="stretch",
         column_config={
-            "row": st.column_config.NumberColumn(width="small"),
-            "message": st.column_config.TextColumn(width="large"),
+            names["row"]: st.column_config.NumberColumn(width="small"),
+            names["message"]: st.column_config.TextColumn(width="large"),
         },
     )
-    ui.download_table(staged.errors_frame(), "voronka-import-problems", "dl_problems")
+    every = staged.errors_frame().rename(columns=names)
+    ui.download_table(every, "voronka-import-problems", "dl_problems")
+
+
+def _column_label(name: str, lang: str) -> str:
+    """A field's name on screen; a funnel file's counts are named by their stage."""
+    if name.startswith("n_") and name[2:] in STAGES:
+        return t(f"upload.target.{name[2:]}", lang)
+    key = f"upload.field.{name}"
+    return t(key, lang) if has(key, lang) else name
 
 
 def _preview(staged: Staged) -> None:
@@ -450,8 +460,10 @@ def _preview(staged: Staged) -> None:
         if col in df.columns:
             df[col] = df[col].map(lambda v, m=mask: m(v) if isinstance(v, str) else v)
     keep = [c for c in df.columns if not c.startswith("__") and df[c].notna().any()]
+    lang = ui.language()
+    shown = df[keep].rename(columns=lambda c: _column_label(c, lang))
     with st.expander(ui.tr("upload.page.preview"), icon=":material/preview:"):
-        st.dataframe(df[keep], hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, width="stretch")
 
 
 def _plan(staged: Staged, mode: str) -> Plan | None:
@@ -493,6 +505,19 @@ def _duplicates(p: Plan, lang: str) -> None:
         sample = p.sample.copy()
         sample["email"] = sample["email"].map(lambda v: mask_email(v) if isinstance(v, str) else v)
         sample["phone"] = sample["phone"].map(lambda v: mask_phone(v) if isinstance(v, str) else v)
+        sample["match_by"] = sample["match_by"].map(lambda v: t(f"upload.match.{v}", lang))
+        sample["action"] = sample["action"].map(lambda v: t(f"upload.action.{v}", lang))
+        sample = sample.rename(
+            columns={
+                "row": t("upload.page.col_row", lang),
+                "lead_id": t("upload.page.col_lead", lang),
+                "match_by": t("upload.page.col_match", lang),
+                "existing_lead": t("upload.page.col_existing", lang),
+                "action": t("upload.page.col_action", lang),
+                "email": t("upload.field.email", lang),
+                "phone": t("upload.field.phone", lang),
+            }
+        )
         with st.expander(ui.tr("upload.page.duplicates_sample"), icon=":material/content_copy:"):
             st.dataframe(sample, hide_index=True, width="stretch")
 

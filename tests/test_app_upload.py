@@ -96,10 +96,10 @@ def test_changing_a_status_meaning_checks_again(db):
     upload(at, "amo.csv", RU)
     selectbox(at, "Переговоры (1)").set_value("sql").run()
     assert not at.exception
-    preview = next(d.value for d in at.dataframe if "stage" in d.value.columns)
-    assert preview["stage"].tolist() == ["won", "sql", "lead"]
-    assert preview["status"].tolist() == ["won", "open", "lost"]
-    assert preview["phone"].tolist()[0] == "8 *** *** 45 67"  # masked on screen
+    preview = next(d.value for d in at.dataframe if "Status / stage" in d.value.columns)
+    assert preview["Status / stage"].tolist() == ["won", "sql", "lead"]
+    assert preview["Outcome (open, won, lost, nurture)"].tolist() == ["won", "open", "lost"]
+    assert preview["Phone"].tolist()[0] == "8 *** *** 45 67"  # masked on screen
 
 
 def test_unknown_status_is_asked_for(db):
@@ -144,8 +144,8 @@ def test_problems_are_listed_and_invalid_rows_can_be_skipped(db):
     selectbox(at, "Lead id").set_value("id").run()
     selectbox(at, "Created *").set_value("created").run()
     assert "Problems: 1, in rows: 1." in at.error[0].value
-    problems = next(d.value for d in at.dataframe if "message" in d.value.columns)
-    assert problems[["row", "column", "value"]].values.tolist() == [[3, "created", "tomorrow"]]
+    problems = next(d.value for d in at.dataframe if "Problem and fix" in d.value.columns)
+    assert problems[["Row", "Column", "Value"]].values.tolist() == [[3, "created", "tomorrow"]]
     assert button(at, "Import into the database").disabled
     at.checkbox(key="up.skip_invalid").check().run()
     assert not button(at, "Import into the database").disabled
