@@ -788,40 +788,73 @@ def _classify_staged(con: duckdb.DuckDBPyConnection, staged: Staged, mode: Mode,
 def _classify(con: duckdb.DuckDBPyConnection, kind: Kind, mode: Mode) -> None:
     """TEMP table ``_plan(__row, action, target, match_by)`` for the registered ``incoming``."""
     if kind in ("leads", "funnel"):
+        # first rows per key are found with hash aggregates (cheaper than windows over a
+        # million rows); e-mail and phone are compared only when the file has any
+        has = con.execute("SELECT count(email) > 0, count(phone) > 0 FROM incoming").fetchone() or (
+            False,
+            False,
+        )
+        keys = {"e": ("ek", bool(has[0])), "p": ("pk", bool(has[1]))}
+        # the keys are computed once each (a CTE used five times would be computed five times)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _inc AS "
+            f"SELECT i.{ROW}, i.lead_id, {_lead_keys('i')} FROM incoming i"
+        )
+        if has[0] or has[1]:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _exk AS SELECT l.lead_id, {_lead_keys('l')} "
+                f"FROM leads l WHERE l.email IS NOT NULL OR l.phone IS NOT NULL"
+            )
+        ctes = [
+            f"first_id AS (SELECT lead_id, min({ROW}) AS r FROM inc GROUP BY lead_id)",
+            "ex_id AS (SELECT lead_id FROM leads)",
+        ]
+        joins = [
+            "LEFT JOIN first_id fi ON fi.lead_id = inc.lead_id",
+            "LEFT JOIN ex_id ON ex_id.lead_id = inc.lead_id",
+        ]
+        matches = ["ex_id.lead_id"]
+        names = ["'id'"]
+        dups = [f"inc.{ROW} > fi.r"]
+        for tag, (key, present) in keys.items():
+            if not present:
+                continue
+            ctes.append(
+                f"first_{tag} AS (SELECT {key}, min({ROW}) AS r FROM inc "
+                f"WHERE {key} IS NOT NULL GROUP BY {key})"
+            )
+            ctes.append(
+                f"ex_{tag} AS (SELECT {key}, min(lead_id) AS lead_id FROM _exk "
+                f"WHERE {key} IS NOT NULL GROUP BY {key})"
+            )
+            joins.append(f"LEFT JOIN first_{tag} f{tag} ON f{tag}.{key} = inc.{key}")
+            joins.append(f"LEFT JOIN ex_{tag} ON ex_{tag}.{key} = inc.{key}")
+            matches.append(f"ex_{tag}.lead_id")
+            names.append("'email'" if tag == "e" else "'phone'")
+            dups.append(f"coalesce(inc.{ROW} > f{tag}.r, FALSE)")
+        match_by = " ".join(
+            f"WHEN {m} IS NOT NULL THEN {n}" for m, n in zip(matches, names, strict=True)
+        )
+        dup_by = " ".join(f"WHEN {d} THEN {n}" for d, n in zip(dups, names, strict=True))
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _plan AS
-            WITH inc AS (SELECT i.{ROW}, i.lead_id, {_lead_keys("i")} FROM incoming i),
-            ex AS (SELECT l.lead_id, {_lead_keys("l")} FROM leads l),
-            by_email AS (SELECT ek, min(lead_id) AS lead_id FROM ex
-                         WHERE ek IS NOT NULL GROUP BY ek),
-            by_phone AS (SELECT pk, min(lead_id) AS lead_id FROM ex
-                         WHERE pk IS NOT NULL GROUP BY pk),
+            WITH inc AS (SELECT * FROM _inc), {", ".join(ctes)},
             m AS (
-              SELECT inc.{ROW},
-                     coalesce(ex.lead_id, be.lead_id, bp.lead_id) AS target,
-                     CASE WHEN ex.lead_id IS NOT NULL THEN 'id'
-                          WHEN be.lead_id IS NOT NULL THEN 'email'
-                          WHEN bp.lead_id IS NOT NULL THEN 'phone' END AS match_by,
-                     inc.{ROW} > min(inc.{ROW}) OVER (PARTITION BY inc.lead_id) AS d_id,
-                     inc.ek IS NOT NULL
-                       AND inc.{ROW} > min(inc.{ROW}) OVER (PARTITION BY inc.ek) AS d_e,
-                     inc.pk IS NOT NULL
-                       AND inc.{ROW} > min(inc.{ROW}) OVER (PARTITION BY inc.pk) AS d_p
-              FROM inc
-              LEFT JOIN ex ON ex.lead_id = inc.lead_id
-              LEFT JOIN by_email be ON be.ek = inc.ek
-              LEFT JOIN by_phone bp ON bp.pk = inc.pk)
-            SELECT {ROW}, target,
-                   CASE WHEN d_id OR d_e OR d_p THEN 'in file: ' ||
-                          CASE WHEN d_id THEN 'id' WHEN d_e THEN 'email' ELSE 'phone' END
+              SELECT inc.{ROW}, coalesce({", ".join(matches)}) AS target,
+                     CASE {match_by} END AS match_by,
+                     CASE {dup_by} END AS dup_by
+              FROM inc {" ".join(joins)}),
+            first_t AS (SELECT target, min({ROW}) AS r FROM m
+                        WHERE target IS NOT NULL AND dup_by IS NULL GROUP BY target)
+            SELECT m.{ROW}, m.target,
+                   CASE WHEN dup_by IS NOT NULL THEN 'in file: ' || dup_by
                         ELSE match_by END AS match_by,
-                   CASE WHEN d_id OR d_e OR d_p THEN 'dup_file'
-                        WHEN target IS NULL THEN 'insert'
-                        WHEN ? = 'update' AND
-                             {ROW} = min({ROW}) OVER (PARTITION BY target) THEN 'update'
+                   CASE WHEN dup_by IS NOT NULL THEN 'dup_file'
+                        WHEN m.target IS NULL THEN 'insert'
+                        WHEN ? = 'update' AND m.{ROW} = ft.r THEN 'update'
                         WHEN ? = 'update' THEN 'dup_file'
                         ELSE 'dup_db' END AS action
-            FROM m""",
+            FROM m LEFT JOIN first_t ft ON ft.target = m.target""",
             [mode, mode],
         )
     if kind == "campaigns":
