@@ -221,7 +221,7 @@ def _import_mapping(args: argparse.Namespace) -> Mapping:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from analytics.importer import ImportRejected, MappingError, Rejected, import_file
-    from analytics.importer.pipeline import Summary
+    from analytics.importer.loading import Summary
     from analytics.importer.reading import read_headers
 
     path = store.resolve_path(args.db)

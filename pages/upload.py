@@ -31,9 +31,10 @@ from analytics.importer import (
     stage,
 )
 from analytics.importer.fields import FIELDS, KINDS, field_names, format_status_target
-from analytics.importer.pipeline import Plan, Staged, Summary, Upload
+from analytics.importer.loading import Plan, Summary
 from analytics.importer.reading import DELIMITER_NAMES
 from analytics.importer.saved import load_saved, save_mapping, saved_names
+from analytics.importer.staging import Staged, Upload
 from analytics.model import STAGES
 from analytics.privacy import mask_email, mask_phone
 from ui.components import md_escape
