@@ -705,9 +705,6 @@ def _build_clean(staged: Staged) -> None:
         staged.merged_rows = int(row[0]) if row else 0
 
 
-# --------------------------------------------------------------------------------------------
-
-
 def require_unambiguous(staged: Staged, lang: str) -> None:
     """The CLI's rule: a date column that reads two ways needs --date-format."""
     if staged.ambiguous:
