@@ -101,8 +101,8 @@ def _limit_mb() -> int:
 # Reading the file (kept in session state while the same file and options are chosen)
 
 
-def _read(uploaded: Any, encoding: str, delimiter: str, lang: str) -> Upload | None:
-    key = (uploaded.file_id, uploaded.size, encoding, delimiter)
+def _read(uploaded: Any, encoding: str, delimiter: str, sheet: str, lang: str) -> Upload | None:
+    key = (uploaded.file_id, uploaded.size, encoding, delimiter, sheet)
     held = st.session_state.get("up.file")
     if held and held[0] == key:
         return held[1]  # type: ignore[no-any-return]
@@ -122,6 +122,7 @@ def _read(uploaded: Any, encoding: str, delimiter: str, lang: str) -> Upload | N
                     name=uploaded.name,
                     encoding=encoding or None,
                     delimiter=delimiter or None,
+                    sheet=sheet or None,
                     lang=lang,
                 )
         except ImportRejected as exc:
@@ -676,9 +677,13 @@ def main() -> None:
     if uploaded.size > limit * 1024 * 1024:
         st.error(ui.tr("upload.page.too_large", size=round(uploaded.size / 2**20, 1), limit=limit))
         return
-    upload = _read(uploaded, encoding, delimiter, lang)
+    sheet_key = f"up.sheet.{uploaded.file_id}"
+    upload = _read(uploaded, encoding, delimiter, st.session_state.get(sheet_key) or "", lang)
     if upload is None:
         return
+    sheets = upload.detected.sheets
+    if len(sheets) > 1:  # a workbook with several sheets: the first is read unless chosen
+        st.selectbox(ui.tr("upload.page.sheet"), sheets, key=sheet_key)
     _detected(upload, lang)
 
     mapping = _mapping_section(upload, kind)

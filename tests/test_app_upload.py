@@ -273,3 +273,27 @@ def test_values_read_as_empty_are_editable(db):
     box.set_value(box.value + ", open").run()
     assert not at.exception
     assert at.success[0].value == "No problems: every row can be written."
+
+
+def test_a_workbook_with_two_sheets_reads_the_chosen_one(db, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    first = wb.add_worksheet("Notes")
+    first.write_row(0, 0, ["note"])
+    first.write_row(1, 0, ["exported by the CRM"])
+    deals = wb.add_worksheet("Deals")
+    deals.write_row(0, 0, ["ID", "Created Date", "Stage"])
+    deals.write_row(1, 0, ["X1", "2026-03-01", "Closed Won"])
+    deals.write_row(2, 0, ["X2", "2026-03-02", "Negotiation"])
+    wb.close()
+    at = app_test("pages/upload.py")
+    at.run()
+    at.file_uploader[0].set_value(("book.xlsx", path.read_bytes(), "application/vnd.ms-excel"))
+    at.run()
+    assert any("1 rows and 1 columns from sheet Notes" in c.value for c in at.caption)
+    selectbox(at, "Sheet").set_value("Deals").run()
+    assert not at.exception
+    assert any("2 rows and 3 columns from sheet Deals" in c.value for c in at.caption)
+    assert selectbox(at, "Status / stage").value == "Stage"

@@ -59,6 +59,7 @@ class Detected:
     ragged: list[tuple[int, int, str]] = field(default_factory=list)  # (row, fields, text)
     ragged_total: int = 0
     sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)  # every sheet of a workbook
 
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter or "", self.delimiter or "")
@@ -412,6 +413,7 @@ def read_xlsx(
         renamed=renamed,
         rows=int(n[0]) if n else 0,
         sheet=sheet_obj.name,
+        sheets=[str(name) for name in book.sheet_names],
     )
     if detected.rows == 0:
         raise HeaderOnly(t("upload.err.header_only", lang, columns=width))

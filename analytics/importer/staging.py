@@ -181,7 +181,13 @@ def open_file(
             lang=lang,
             progress=progress,
         )
-        return Upload(con, detected, file_digest(Path(path)), spill)
+        digest = file_digest(Path(path))
+        if detected.sheet is not None and detected.sheets[:1] != [detected.sheet]:
+            # another sheet of the workbook is another table (its own ids and mapping)
+            digest = hashlib.sha1(
+                f"{digest}:{detected.sheet}".encode(), usedforsecurity=False
+            ).hexdigest()[:10]
+        return Upload(con, detected, digest, spill)
     except BaseException:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
