@@ -713,7 +713,7 @@ def main() -> None:
             key="up.mode",
         )
     p = _plan(staged, mode)
-    if p is not None and kind == "leads":
+    if p is not None:
         _duplicates(p, lang)
 
     st.subheader(ui.tr("upload.page.step_do"))

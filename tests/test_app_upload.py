@@ -297,3 +297,19 @@ def test_a_workbook_with_two_sheets_reads_the_chosen_one(db, tmp_path):
     assert not at.exception
     assert any("2 rows and 3 columns from sheet Deals" in c.value for c in at.caption)
     assert selectbox(at, "Status / stage").value == "Stage"
+
+
+def test_funnel_rows_say_how_many_leads_they_make(db):
+    data = (
+        b"ad,campaign,Impressions,Clicks,Spent,Total_Conversion,Approved_Conversion\n"
+        b"1,916,7350,1,1.43,2,1\n2,916,17861,2,1.82,2,0\n3,936,693,0,0,1,0\n"
+    )
+    at = app_test("pages/upload.py")
+    at.run()
+    at.radio(key="up.kind").set_value("funnel").run()
+    upload(at, "fb.csv", data)
+    selectbox(at, "Compare by *").set_value("campaign").run()
+    selectbox(at, "Day *").set_value("\x00fixed").run()
+    next(t for t in at.text_input if t.label.startswith("Day")).set_value("2026-03-02").run()
+    # by hand: 2 + 2 + 1 = 5 people, none in the database yet
+    assert any("inside the file: 0 · new: 5" in c.value for c in at.caption)
