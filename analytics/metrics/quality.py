@@ -1,0 +1,257 @@
+"""Lead quality: conversion by segment (target / non-target), source and owner; the BANT count
+of the leads at each stage; the BANT consistency audit and its offending leads.
+
+BANT is *recorded* for a lead when at least one of its four criteria is set (true or false);
+bant_count = confirmed criteria, an unknown one counting as not confirmed (PRODUCT.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import duckdb
+import pandas as pd
+
+from analytics.filters import Filters, bant_count_sql, in_period, lead_conditions, segment_sql
+from analytics.metrics._common import frame, reached
+from analytics.metrics.breakdown import add_rate_stats, stage_counts_sql
+from analytics.model import BANT_COLUMNS, SEGMENTS, STAGES, Stage
+from analytics.privacy import mask_email, mask_phone
+from analytics.sql import Query, Sql, join, where
+
+#: What conversion can be broken down by: the key's SQL. An allow-list: never user text.
+BREAKDOWNS: Final[tuple[str, ...]] = ("segment", "source", "owner", "channel", "region", "industry")
+#: The rates of a breakdown: (rate column, successes, trials). win_rate = lead -> client.
+BREAKDOWN_RATES: Final[tuple[tuple[str, str, str], ...]] = (
+    ("mql_yield", "mql", "leads"),
+    ("mql_to_sql", "sql", "mql"),
+    ("win_rate", "won", "leads"),
+)
+#: The audit's rules: a lead at this stage or later needs at least this many BANT criteria.
+AUDIT_RULES: Final[dict[Stage, int]] = {"mql": 2, "sql": 4}
+#: The BANT-count groups of :func:`temperature_by_stage`: 0-4 confirmed, None = not recorded.
+BANT_BUCKETS: Final[tuple[int | None, ...]] = (0, 1, 2, 3, 4, None)
+#: At most this many offending leads go into one download.
+EXPORT_LIMIT: Final[int] = 10_000
+
+
+def recorded_sql(alias: str = "l") -> str:
+    """At least one BANT criterion is set (true or false) for the lead."""
+    return "(" + " OR ".join(f"{alias}.{c} IS NOT NULL" for c in BANT_COLUMNS) + ")"
+
+
+def _breakdown_key(f: Filters, by: str) -> Sql:
+    if by == "segment":
+        return segment_sql(f, "l")
+    if by in ("source", "owner", "channel", "region", "industry"):
+        return Sql(f"l.{by}")
+    raise ValueError(f"cannot break conversion down by {by!r}; use one of {', '.join(BREAKDOWNS)}")
+
+
+def conversion_by_query(f: Filters, by: str) -> Query:
+    counts = stage_counts_sql(f, keys=[_breakdown_key(f, by) + " AS key"])
+    sql = (
+        "WITH g AS (\n  " + counts + "\n)\n"
+        "SELECT key, leads, mql, sql, opportunity, won, revenue::DOUBLE AS revenue,\n"
+        "       mql / nullif(leads, 0)::DOUBLE AS mql_yield,\n"
+        "       sql / nullif(mql, 0)::DOUBLE AS mql_to_sql,\n"
+        "       won / nullif(leads, 0)::DOUBLE AS win_rate\n"
+        "FROM g\nORDER BY leads DESC, key NULLS LAST"
+    )
+    return Query(sql, f"conversion by {by}")
+
+
+def conversion_by(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pd.DataFrame:
+    """Funnel counts and rates per value of ``by`` (segment, source, owner, ...), one query.
+
+    Counts follow the view's mode exactly as the funnel does (cohort: leads created in the
+    period that reached each stage; activity: stage dates in the period), so the rows add up to
+    the funnel of the same view. ``key`` is None for leads without a value (shown as "not
+    recorded"); for ``segment`` the rows come in the order target, non_target, unknown_size
+    (company size unknown is its own group, never counted as non-target).
+    Rates: mql_yield = mql / leads, mql_to_sql = sql / mql, win_rate = won / leads, each with a
+    95% Wilson interval and the z-test against the other rows pooled (cohort mode only; see
+    :func:`analytics.metrics.campaigns.campaign_comparison`).
+    """
+    df = frame(con, conversion_by_query(f, by))
+    sql = df.attrs.get("sql", "")
+    if by == "segment":
+        order = {s: i for i, s in enumerate(SEGMENTS)}
+        df = df.sort_values("key", key=lambda k: k.map(order)).reset_index(drop=True)
+    for rate, successes, trials in BREAKDOWN_RATES:
+        df = add_rate_stats(df, rate, successes, trials, enabled=f.mode == "cohort")
+    df.attrs["sql"] = sql
+    return df
+
+
+def temperature_by_stage_query(f: Filters) -> Query:
+    bucket = f"CASE WHEN {recorded_sql()} THEN {bant_count_sql('l')} END AS bant_count"
+    return Query(
+        "SELECT * FROM (\n  " + stage_counts_sql(f, keys=[bucket]) + "\n)\nORDER BY bant_count",
+        "BANT count by stage",
+    )
+
+
+def temperature_by_stage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """How many leads counted at each stage have 0, 1, 2, 3 or 4 BANT criteria confirmed.
+
+    Long format, every stage with every group of :data:`BANT_BUCKETS` (zero-filled): stage,
+    bant_count (0-4, or None when no criterion is recorded), leads, share (of the stage's
+    total). A stage's rows add up to the funnel count of that stage in the view's mode
+    (cohort: reached the stage; activity: stage date in the period). Temperature: 0-1 cold,
+    2-3 warm, 4 hot; leads without any BANT record count as cold in the temperature filter
+    (unknown = not confirmed), here they are shown apart.
+    """
+    wide = frame(con, temperature_by_stage_query(f))
+    rows = []
+    for stage in STAGES:
+        column = "leads" if stage == "lead" else stage
+        counts = {
+            None if pd.isna(b) else int(b): int(n)
+            for b, n in zip(wide["bant_count"], wide[column], strict=True)
+        }
+        total = sum(counts.values())
+        for bant in BANT_BUCKETS:
+            count = counts.get(bant, 0)
+            rows.append(
+                {
+                    "stage": stage,
+                    "bant_count": bant,
+                    "leads": count,
+                    "share": count / total if total else None,
+                }
+            )
+    out = pd.DataFrame(rows, columns=["stage", "bant_count", "leads", "share"])
+    out["bant_count"] = out["bant_count"].astype("Int64")
+    out["share"] = out["share"].astype("Float64")
+    out.attrs["sql"] = wide.attrs.get("sql", "")
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# The BANT consistency audit.
+
+
+def _rule_sql(f: Filters, stage: Stage) -> Sql:
+    """The lead is counted at ``stage`` in this view: reached it (cohort, the creation date
+    being in the period is part of the population) or its stage date is in the period."""
+    if f.mode == "cohort":
+        return reached(stage)
+    return in_period(f"l.{stage}_at", f)
+
+
+def _audit_base(f: Filters) -> tuple[list[Sql], Sql, Sql]:
+    """(population conditions, breaks the MQL rule, breaks the SQL rule)."""
+    conds = list(lead_conditions(f, "l"))
+    if f.mode == "cohort":
+        conds.append(in_period("l.created_at", f))
+    n = bant_count_sql("l")
+    recorded = recorded_sql("l")
+    breaks = {
+        stage: "(" + _rule_sql(f, stage) + f" AND {recorded} AND {n} < {need})"
+        for stage, need in AUDIT_RULES.items()
+    }
+    return conds, breaks["mql"], breaks["sql"]
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """Counts of the BANT consistency audit of one view.
+
+    mql_checked: leads counted at MQL (or later) with BANT recorded; mql_offending: of those, with
+    fewer than 2 criteria confirmed; mql_unrecorded: leads counted at MQL with no BANT record (not
+    checked). The same for SQL with 4 criteria. offending: distinct leads breaking either rule.
+    """
+
+    mql_checked: int
+    mql_offending: int
+    mql_unrecorded: int
+    sql_checked: int
+    sql_offending: int
+    sql_unrecorded: int
+    offending: int
+    query: Query
+
+
+def bant_audit_query(f: Filters) -> Query:
+    conds, breaks_mql, breaks_sql = _audit_base(f)
+    recorded = recorded_sql("l")
+    cols: list[Sql] = []
+    rules: tuple[tuple[Stage, Sql], ...] = (("mql", breaks_mql), ("sql", breaks_sql))
+    for stage, breaks in rules:
+        at = _rule_sql(f, stage)
+        cols += [
+            "count(*) FILTER (WHERE " + at + f" AND {recorded}) AS {stage}_checked",
+            "count(*) FILTER (WHERE " + breaks + f") AS {stage}_offending",
+            "count(*) FILTER (WHERE " + at + f" AND NOT {recorded}) AS {stage}_unrecorded",
+        ]
+    cols.append("count(*) FILTER (WHERE " + breaks_mql + " OR " + breaks_sql + ") AS offending")
+    sql = "SELECT " + join(cols, ",\n       ") + "\nFROM leads l\n" + where(conds)
+    return Query(sql, "BANT audit")
+
+
+def bant_audit(con: duckdb.DuckDBPyConnection, f: Filters) -> AuditSummary:
+    """The BANT consistency audit (PRODUCT.md "Qualification"): leads at MQL or later with fewer
+    than 2 BANT criteria confirmed, at SQL or later with fewer than 4, where BANT is recorded.
+
+    "At MQL or later" follows the view's mode: cohort = leads created in the period that reached
+    the stage; activity = leads whose stage date is in the period. All other filters apply.
+    """
+    query = bant_audit_query(f)
+    cur = query.run(con)
+    names = [d[0] for d in cur.description]
+    row = dict(zip(names, cur.fetchone() or (), strict=True))
+    return AuditSummary(**{k: int(row[k] or 0) for k in names}, query=query)
+
+
+#: Columns of :func:`bant_audit_leads`, in order.
+AUDIT_LEAD_COLUMNS: Final[tuple[str, ...]] = (
+    "lead_id",
+    "created_at",
+    "company",
+    "email",
+    "phone",
+    "owner",
+    "source",
+    "campaign_id",
+    "stage",
+    "status",
+    *BANT_COLUMNS,
+    "bant_count",
+    "rule",
+)
+
+
+def bant_audit_leads_query(f: Filters, limit: int, offset: int = 0) -> Query:
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    conds, breaks_mql, breaks_sql = _audit_base(f)
+    sql = (
+        "SELECT l.lead_id, l.created_at, l.company, l.email, l.phone, l.owner, l.source,\n"
+        "       l.campaign_id, l.stage, l.status, "
+        + ", ".join(f"l.{c}" for c in BANT_COLUMNS)
+        + f",\n       {bant_count_sql('l')} AS bant_count,\n"
+        "       CASE WHEN " + breaks_sql + " THEN 'sql' ELSE 'mql' END AS rule\n"
+        "FROM leads l\n"
+        + where([*conds, "(" + breaks_mql + " OR " + breaks_sql + ")"])
+        + Sql("\nORDER BY l.created_at DESC, l.lead_id\nLIMIT ? OFFSET ?", (limit, offset))
+    )
+    return Query(sql, "BANT audit: leads")
+
+
+def bant_audit_leads(
+    con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 50, offset: int = 0
+) -> pd.DataFrame:
+    """The leads breaking the BANT audit, newest first, ``limit`` rows from ``offset`` (a page).
+
+    E-mails and phones come masked (:mod:`analytics.privacy`): the list is for finding the cards
+    in the CRM by ``lead_id``, not for contacting people. ``rule`` = "sql" when the lead breaks
+    the SQL rule (at SQL or later with fewer than 4 criteria), else "mql".
+    """
+    df = frame(con, bant_audit_leads_query(f, limit, offset))
+    sql = df.attrs.get("sql", "")
+    df["email"] = pd.array([mask_email(v) for v in df["email"].tolist()], dtype="string")
+    df["phone"] = pd.array([mask_phone(v) for v in df["phone"].tolist()], dtype="string")
+    df.attrs["sql"] = sql
+    return df
