@@ -18,9 +18,29 @@ pages = {
         ),
     ],
     # the marketer's pages
-    ui.tr("nav.marketing"): [],
+    ui.tr("nav.marketing"): [
+        st.Page(
+            "pages/campaigns.py",
+            title=ui.tr("nav.campaigns"),
+            icon=":material/campaign:",
+            url_path="campaigns",
+        ),
+        st.Page(
+            "pages/quality.py",
+            title=ui.tr("nav.quality"),
+            icon=":material/verified:",
+            url_path="quality",
+        ),
+    ],
     # the analyst's pages: uploads and settings
-    ui.tr("nav.data"): [],
+    ui.tr("nav.data"): [
+        st.Page(
+            "pages/settings.py",
+            title=ui.tr("nav.settings"),
+            icon=":material/settings:",
+            url_path="settings",
+        ),
+    ],
 }
 pages = {section: entries for section, entries in pages.items() if entries}
 page = st.navigation(pages)

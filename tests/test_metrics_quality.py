@@ -234,3 +234,50 @@ def test_empty_database_quality(empty_con):
     a = bant_audit(empty_con, Q1)
     assert a.offending == 0 and a.mql_checked == 0
     assert bant_audit_leads(empty_con, Q1).empty
+
+
+def _segment_frame(target, non_target):
+    """A conversion_by(..., "segment") frame with only the columns compare_segments reads."""
+    rows = [("target", *target), ("non_target", *non_target), ("unknown_size", 5, 100)]
+    return pd.DataFrame(rows, columns=["key", "won", "leads"])
+
+
+def test_target_against_non_target_by_hand():
+    """45 of 100 target leads won against 30 of 100 non-target: the z-test of test_stats
+    (z = 2.1909, p = 0.0285): higher; ratio 0.45 / 0.30 = 1.5. Unknown size takes no part."""
+    from analytics.metrics.quality import compare_segments
+
+    c = compare_segments(_segment_frame((45, 100), (30, 100)))
+    assert c.verdict == "higher" and c.ratio == pytest.approx(1.5)
+    assert (c.target_rate, c.non_target_rate) == (0.45, 0.30)
+    assert c.p_value == pytest.approx(0.0284597, abs=1e-6)
+    lower = compare_segments(_segment_frame((30, 100), (45, 100)))
+    assert lower.verdict == "lower"
+    # 35/100 against 40/100: p = 0.465 -> no clear difference
+    assert compare_segments(_segment_frame((35, 100), (40, 100))).verdict == "no_difference"
+
+
+def test_target_against_non_target_edges(q1):
+    from analytics.metrics.quality import compare_segments
+
+    few = compare_segments(_segment_frame((10, 29), (3, 100)))
+    assert few.verdict == "too_few" and few.p_value is None
+    # Q1: target 1 of 4 won, non-target 1 of 3: too few, ratio 0.25 / (1/3) = 0.75
+    q = compare_segments(conversion_by(q1, Q1, "segment"))
+    assert q.verdict == "too_few" and q.ratio == pytest.approx(0.75)
+    no_target = pd.DataFrame([("non_target", 3, 40)], columns=["key", "won", "leads"])
+    alone = compare_segments(no_target)
+    assert alone.verdict == "no_rest" and alone.target_rate is None and alone.ratio is None
+    # non-target never won: no ratio (division by zero), but a test can still be made:
+    # pooled 12/200 = 0.06, se = sqrt(0.06 * 0.94 * 0.02) = 0.033586, z = 0.12 / 0.033586
+    # = 3.573, p = 0.00035 -> higher
+    zero = compare_segments(_segment_frame((12, 100), (0, 100)))
+    assert zero.ratio is None and zero.verdict == "higher"
+
+
+def test_reach_rates_by_hand(q1):
+    """target: SQL 3 of 4 leads = 0.75, opportunity 1 of 4 = 0.25 (see the first test)."""
+    r = by_key(conversion_by(q1, Q1, "segment"))
+    assert r["target"]["reach_sql"] == pytest.approx(0.75)
+    assert r["target"]["reach_opportunity"] == pytest.approx(0.25)
+    assert r["non_target"]["reach_opportunity"] == pytest.approx(2 / 3)

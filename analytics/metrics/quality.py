@@ -19,15 +19,27 @@ from analytics.metrics.breakdown import add_rate_stats, stage_counts_sql
 from analytics.model import BANT_COLUMNS, SEGMENTS, STAGES, Stage
 from analytics.privacy import mask_email, mask_phone
 from analytics.sql import Query, Sql, join, where
+from analytics.stats import ALPHA, MIN_SAMPLE, two_proportion_z_test
 
 #: What conversion can be broken down by: the key's SQL. An allow-list: never user text.
 BREAKDOWNS: Final[tuple[str, ...]] = ("segment", "source", "owner", "channel", "region", "industry")
-#: The rates of a breakdown: (rate column, successes, trials). win_rate = lead -> client.
+#: The rates of a breakdown: (rate column, successes, trials). mql_yield, reach_sql,
+#: reach_opportunity and win_rate are the overall conversions lead -> MQL, SQL, opportunity,
+#: client; mql_to_sql is the step MQL -> SQL.
 BREAKDOWN_RATES: Final[tuple[tuple[str, str, str], ...]] = (
     ("mql_yield", "mql", "leads"),
     ("mql_to_sql", "sql", "mql"),
     ("win_rate", "won", "leads"),
+    ("reach_sql", "sql", "leads"),
+    ("reach_opportunity", "opportunity", "leads"),
 )
+#: The overall conversion column of each stage after "lead" in a breakdown.
+REACH_COLUMNS: Final[dict[Stage, str]] = {
+    "mql": "mql_yield",
+    "sql": "reach_sql",
+    "opportunity": "reach_opportunity",
+    "won": "win_rate",
+}
 #: The audit's rules: a lead at this stage or later needs at least this many BANT criteria.
 AUDIT_RULES: Final[dict[Stage, int]] = {"mql": 2, "sql": 4}
 #: The BANT-count groups of :func:`temperature_by_stage`: 0-4 confirmed, None = not recorded.
@@ -56,7 +68,9 @@ def conversion_by_query(f: Filters, by: str) -> Query:
         "SELECT key, leads, mql, sql, opportunity, won, revenue::DOUBLE AS revenue,\n"
         "       mql / nullif(leads, 0)::DOUBLE AS mql_yield,\n"
         "       sql / nullif(mql, 0)::DOUBLE AS mql_to_sql,\n"
-        "       won / nullif(leads, 0)::DOUBLE AS win_rate\n"
+        "       won / nullif(leads, 0)::DOUBLE AS win_rate,\n"
+        "       sql / nullif(leads, 0)::DOUBLE AS reach_sql,\n"
+        "       opportunity / nullif(leads, 0)::DOUBLE AS reach_opportunity\n"
         "FROM g\nORDER BY leads DESC, key NULLS LAST"
     )
     return Query(sql, f"conversion by {by}")
@@ -70,8 +84,9 @@ def conversion_by(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pd.Dat
     the funnel of the same view. ``key`` is None for leads without a value (shown as "not
     recorded"); for ``segment`` the rows come in the order target, non_target, unknown_size
     (company size unknown is its own group, never counted as non-target).
-    Rates: mql_yield = mql / leads, mql_to_sql = sql / mql, win_rate = won / leads, each with a
-    95% Wilson interval and the z-test against the other rows pooled (cohort mode only; see
+    Rates: mql_yield = mql / leads, mql_to_sql = sql / mql, win_rate = won / leads, reach_sql =
+    sql / leads, reach_opportunity = opportunity / leads, each with a 95% Wilson interval and
+    the z-test against the other rows pooled (cohort mode only; see
     :func:`analytics.metrics.campaigns.campaign_comparison`).
     """
     df = frame(con, conversion_by_query(f, by))
@@ -83,6 +98,47 @@ def conversion_by(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pd.Dat
         df = add_rate_stats(df, rate, successes, trials, enabled=f.mode == "cohort")
     df.attrs["sql"] = sql
     return df
+
+
+@dataclass(frozen=True)
+class SegmentComparison:
+    """Target against non-target leads on one rate (successes / trials of each group)."""
+
+    target: tuple[int, int]
+    non_target: tuple[int, int]
+    target_rate: float | None
+    non_target_rate: float | None
+    ratio: float | None  #: target rate / non-target rate (None if either is missing or 0)
+    verdict: str  #: higher / lower / no_difference (target vs non-target), too_few, no_rest
+    p_value: float | None
+
+
+def compare_segments(
+    df: pd.DataFrame, successes: str = "won", trials: str = "leads"
+) -> SegmentComparison:
+    """Target against non-target (a pooled two-proportion z-test at 5%) on the rows of
+    :func:`conversion_by` ``by="segment"``; leads of unknown size take no part. "too_few" when
+    either group has fewer than 30 trials; "no_rest" when a group is missing altogether."""
+    rows = {r["key"]: r for r in df.to_dict(orient="records")}
+
+    def counts(key: str) -> tuple[int, int]:
+        r = rows.get(key)
+        return (int(r[successes]), int(r[trials])) if r else (0, 0)
+
+    (tx, tn), (nx, nn) = counts("target"), counts("non_target")
+    t_rate = tx / tn if tn else None
+    n_rate = nx / nn if nn else None
+    ratio = t_rate / n_rate if t_rate is not None and n_rate else None
+    if not tn or not nn:
+        return SegmentComparison((tx, tn), (nx, nn), t_rate, n_rate, ratio, "no_rest", None)
+    if tn < MIN_SAMPLE or nn < MIN_SAMPLE:
+        return SegmentComparison((tx, tn), (nx, nn), t_rate, n_rate, ratio, "too_few", None)
+    test = two_proportion_z_test(tx, tn, nx, nn)
+    assert test is not None
+    verdict = "no_difference"
+    if test.p_value < ALPHA:
+        verdict = "higher" if test.z > 0 else "lower"
+    return SegmentComparison((tx, tn), (nx, nn), t_rate, n_rate, ratio, verdict, test.p_value)
 
 
 def temperature_by_stage_query(f: Filters) -> Query:
