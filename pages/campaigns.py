@@ -238,7 +238,9 @@ def uncertainty_chart(
                 + ui.tr(
                     "campaigns.hover_cost",
                     value=money(r["cost_per_mql"]),
-                    interval=interval_text(r["cost_per_mql_low"], r["cost_per_mql_high"], money, lang),
+                    interval=interval_text(
+                        r["cost_per_mql_low"], r["cost_per_mql_high"], money, lang
+                    ),
                     spend=money(r["spend"]),
                     mql=fmt_int(r["mql"], lang),
                 )
@@ -317,8 +319,10 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
                     "sizemode": "area",
                     "sizeref": 2.0 * max_spend / (46.0**2),
                     "sizemin": 5,
-                    "color": "#4c78a8" if group == "direction" and colour_key == "inbound"
-                    else "#f58518" if group == "direction"
+                    "color": "#4c78a8"
+                    if group == "direction" and colour_key == "inbound"
+                    else "#f58518"
+                    if group == "direction"
                     else channel_color(colour_key),
                     "opacity": 0.8,
                     "line": {"width": 1, "color": "white"},
@@ -370,19 +374,30 @@ def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> N
     key = GROUPINGS[group]
     keys = [str(k) for k in df[key] if k is not None and not pd.isna(k)]
     by_key = dict(zip((str(k) for k in df[key]), names, strict=True))
-    picked = st.session_state.get("cmp_pick")
-    if picked is None:  # first visit: the three biggest by spend (the table's order)
-        picked = keys[:3]
-    st.session_state["cmp_pick"] = [k for k in picked if k in by_key][:MAX_COMPARE]
+    # None = never picked: show the three biggest by spend (the table's order) and keep them
+    # out of the URL; a person's pick (even an empty one) is state and goes into the link
+    current = st.session_state.get("cmp_pick")
+    if current is None:
+        shown = keys[:3]
+    else:
+        shown = [k for k in current if k in by_key][:MAX_COMPARE]
+        st.session_state["cmp_pick"] = shown
+    widget = url.widget_key("cmp_pick")
+    st.session_state[widget] = shown
+
+    def picked() -> None:
+        st.session_state["cmp_pick"] = st.session_state[widget]
+
     st.multiselect(
         ui.tr("campaigns.compare_pick"),
         keys,
         format_func=lambda k: by_key.get(k, k),
         max_selections=MAX_COMPARE,
         placeholder=ui.tr("campaigns.compare_placeholder"),
-        **url.bind("cmp_pick"),
+        key=widget,
+        on_change=picked,
     )
-    chosen = [k for k in st.session_state.get("cmp_pick") or [] if k in by_key]
+    chosen = shown
     if len(chosen) < 2:
         st.info(ui.tr("campaigns.compare_hint"), icon=":material/compare_arrows:")
         return
@@ -397,7 +412,8 @@ def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> N
         counts = [int(r[COUNTS[s]]) for s in STAGES]
         leads = counts[0]
         text = [
-            f"{fmt_int(n, lang)} · {fmt_percent(n / leads if leads else None, lang)}" for n in counts
+            f"{fmt_int(n, lang)} · {fmt_percent(n / leads if leads else None, lang)}"
+            for n in counts
         ]
         widest = max(max(counts), 1)
         fig.add_trace(
@@ -514,7 +530,10 @@ def main() -> None:
     st.subheader(ui.tr("campaigns.uncertainty_title"))
     st.caption(ui.tr("campaigns.uncertainty_caption"))
     uncertainty_chart(df, names, filters, lang, currency)
-    ui.explain(["mql_yield", "cost_per_mql", "confidence_interval", "cost_per_mql_interval", "vs_rest"], [query])
+    ui.explain(
+        ["mql_yield", "cost_per_mql", "confidence_interval", "cost_per_mql_interval", "vs_rest"],
+        [query],
+    )
 
     st.subheader(ui.tr("campaigns.scatter_title"))
     if filters.costs_defined:

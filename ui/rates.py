@@ -40,14 +40,14 @@ def is_missing(value: Any) -> bool:
 
 
 def verdict_text(verdict: Any, lang: str) -> str:
-    """"▲ above the rest" etc.; "–" without a verdict (activity mode)."""
+    """ "▲ above the rest" etc.; "–" without a verdict (activity mode)."""
     if is_missing(verdict):
         return "–"
     return t(f"rates.verdict.{verdict}", lang)
 
 
 def interval_text(low: Any, high: Any, fmt: Formatter, lang: str) -> str:
-    """"31.2% – 35.8%", "≥ 310" (no upper end) or "–" (no interval)."""
+    """ "31.2% – 35.8%", "≥ 310" (no upper end) or "–" (no interval)."""
     if is_missing(low):
         return "–"
     if is_missing(high):
@@ -105,7 +105,8 @@ def dot_whisker(rows: Sequence[str], panels: Sequence[Panel], lang: str) -> go.F
             idx = [
                 i
                 for i, v in enumerate(verdicts)
-                if (NO_VERDICT if is_missing(v) else v) == verdict and not is_missing(panel.values[i])
+                if (NO_VERDICT if is_missing(v) else v) == verdict
+                and not is_missing(panel.values[i])
             ]
             if not idx:
                 continue
@@ -127,9 +128,12 @@ def dot_whisker(rows: Sequence[str], panels: Sequence[Panel], lang: str) -> go.F
                     error_x={
                         "type": "data",
                         "symmetric": False,
-                        "array": [0 if h is None else max(h - v, 0) for v, h in zip(x, hi, strict=True)],
+                        "array": [
+                            0 if h is None else max(h - v, 0) for v, h in zip(x, hi, strict=True)
+                        ],
                         "arrayminus": [
-                            0 if low is None else max(v - low, 0) for v, low in zip(x, lo, strict=True)
+                            0 if low is None else max(v - low, 0)
+                            for v, low in zip(x, lo, strict=True)
                         ],
                         "thickness": 2,
                         "width": 4,
@@ -139,6 +143,7 @@ def dot_whisker(rows: Sequence[str], panels: Sequence[Panel], lang: str) -> go.F
                     hoverinfo="text",
                     name=name,
                     legendgroup=verdict,
+                    legendrank=(*VERDICTS, NO_VERDICT).index(verdict) + 1,
                     showlegend=bool(name) and verdict not in shown,
                 ),
                 row=1,
@@ -172,15 +177,19 @@ def dot_whisker(rows: Sequence[str], panels: Sequence[Panel], lang: str) -> go.F
             row=1,
             col=col,
         )
-    height = max(260, 30 * len(rows) + 140)
+    height = max(280, 30 * len(rows) + 190)
     layout(fig, height)
     fig.update_yaxes(
-        categoryorder="array", categoryarray=list(rows)[::-1], automargin=True, tickfont={"size": 12}
+        categoryorder="array",
+        categoryarray=list(rows)[::-1],
+        automargin=True,
+        tickfont={"size": 12},
     )
     fig.update_layout(
         separators=separators(lang),
-        margin={"l": 10, "r": 20, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -40 / height - 0.04, "x": 0},
+        margin={"l": 10, "r": 20, "t": 60, "b": 70},
+        # below the axis titles, in pixels from the bottom whatever the chart's height
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         plot_bgcolor="white",
     )
     for annotation in fig.layout.annotations[: len(panels)]:  # the subplot titles
