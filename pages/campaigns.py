@@ -32,6 +32,7 @@ from ui.rates import (
 
 GROUPS = tuple(GROUPINGS)  # campaign, channel, direction
 MAX_COMPARE = 5
+MONEY = ("spend", "cost_per_lead", "cost_per_mql", "cost_per_client", "revenue")
 COUNTS = {"lead": "leads", "mql": "mql", "sql": "sql", "opportunity": "opportunity", "won": "won"}
 
 
@@ -140,6 +141,11 @@ def comparison_table(df: pd.DataFrame, names: list[str], group: str, lang: str, 
     t[c("revenue", True)] = df["revenue"]
     t[c("romi")] = df["romi"]
 
+    if df["spend"].isna().all():  # a lead-level filter: the note says why there is no cost
+        cost = ("spend", "impressions", "clicks", "ctr", "cost_per_lead", "cost_per_mql")
+        cost += ("cost_per_mql_ci", "cost_per_client", "romi")
+        t = t.drop(columns=[c(k, k in MONEY) for k in cost])
+
     ints = ("impressions", "clicks", "leads", "mql", "sql", "won", "campaigns")
     formats: dict[str, Any] = {c(k): (lambda v: fmt_int(v, lang)) for k in ints}
     for k in ("spend", "cost_per_lead", "cost_per_mql", "cost_per_client", "revenue"):
@@ -161,7 +167,8 @@ def comparison_table(df: pd.DataFrame, names: list[str], group: str, lang: str, 
     st.caption(":material/swap_vert: " + ui.tr("campaigns.table_hint"))
 
     export = t.copy()
-    for rate in ("mql_yield", "mql_to_sql", "cost_per_mql"):
+    with_cost = c("cost_per_mql", True) in t.columns
+    for rate in ("mql_yield", "mql_to_sql", *(("cost_per_mql",) if with_cost else ())):
         export[c(rate) + " · " + ui.tr("campaigns.low")] = df[f"{rate}_low"]
         export[c(rate) + " · " + ui.tr("campaigns.high")] = df[f"{rate}_high"]
     for rate in ("mql_yield", "mql_to_sql"):
@@ -282,6 +289,7 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
     rows = [names[i] for i in keep]
     sym = currency_symbol(cur)
     max_spend = float(d["spend"].max()) or 1.0
+    max_cpl = float(d["cost_per_lead"].max()) or 1.0
     fig = go.Figure()
     if group == "direction":
         colour_keys = list(d["direction"].fillna(""))
@@ -337,15 +345,15 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
         avg_rate = float(d["sql"].sum()) / total_mql
         fig.add_vline(x=avg_cpl, line={"dash": "dot", "width": 1, "color": "#777"})
         fig.add_hline(y=avg_rate, line={"dash": "dot", "width": 1, "color": "#777"})
-        fig.add_annotation(
-            x=0,
-            y=1,
+        fig.add_annotation(  # in the empty corner (expensive and poor), pointing the way
+            x=1,
+            y=0,
             xref="paper",
             yref="paper",
-            xanchor="left",
-            yanchor="top",
+            xanchor="right",
+            yanchor="bottom",
             showarrow=False,
-            align="left",
+            align="right",
             text=ui.tr("campaigns.scatter_corner"),
             font={"size": 12, "color": "#1a9850"},
         )
@@ -353,7 +361,8 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
         separators=separators(lang),
         xaxis={
             "title": ui.tr("campaigns.axis_cpl", symbol=sym),
-            "rangemode": "tozero",
+            # a little room left of 0 so a free campaign's bubble is not cut in half
+            "range": [-0.04 * max_cpl, 1.06 * max_cpl],
             "tickformat": ",.0f",
             "gridcolor": "#eceff3",
         },
