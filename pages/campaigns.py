@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 import ui
 from analytics.filters import Filters
@@ -19,9 +18,10 @@ from analytics.metrics.campaigns import GROUPINGS, campaigns_query
 from analytics.model import DIRECTIONS, STAGES
 from analytics.stats import MIN_SAMPLE
 from ui import url
-from ui.charts import channel_color, layout, stage_colors
+from ui.charts import channel_color, stage_colors
 from ui.rates import (
     Panel,
+    base_layout,
     dot_whisker,
     formatted_table,
     interval_text,
@@ -290,7 +290,7 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
     sym = currency_symbol(cur)
     max_spend = float(d["spend"].max()) or 1.0
     max_cpl = float(d["cost_per_lead"].max()) or 1.0
-    fig = go.Figure()
+    traces: list[dict[str, Any]] = []
     if group == "direction":
         colour_keys = list(d["direction"].fillna(""))
     else:
@@ -315,13 +315,14 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
             )
             for i, r in zip(idx, sub.to_dict(orient="records"), strict=True)
         ]
-        fig.add_trace(
-            go.Scatter(
-                x=[float(v) for v in sub["cost_per_lead"]],
-                y=[float(v) for v in sub["mql_to_sql"]],
-                mode="markers",
-                name=legend,
-                marker={
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [float(v) for v in sub["cost_per_lead"]],
+                "y": [float(v) for v in sub["mql_to_sql"]],
+                "mode": "markers",
+                "name": legend,
+                "marker": {
                     # a free campaign (spend 0) still gets a visible dot: plotly skips size 0
                     "size": [max(float(s), max_spend * 1e-4) for s in sub["spend"]],
                     "sizemode": "area",
@@ -335,39 +336,47 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
                     "opacity": 0.8,
                     "line": {"width": 1, "color": "white"},
                 },
-                hovertext=hover,
-                hoverinfo="text",
-            )
+                "hovertext": hover,
+                "hoverinfo": "text",
+            }
         )
+    spec = base_layout(460)
     total_leads, total_mql = float(d["leads"].sum()), float(d["mql"].sum())
     if total_leads and total_mql:
         avg_cpl = float(d["spend"].sum()) / total_leads
         avg_rate = float(d["sql"].sum()) / total_mql
-        fig.add_vline(x=avg_cpl, line={"dash": "dot", "width": 1, "color": "#777"})
-        fig.add_hline(y=avg_rate, line={"dash": "dot", "width": 1, "color": "#777"})
-        fig.add_annotation(  # in the empty corner (expensive and poor), pointing the way
-            x=1,
-            y=0,
-            xref="paper",
-            yref="paper",
-            xanchor="right",
-            yanchor="bottom",
-            showarrow=False,
-            align="right",
-            text=ui.tr("campaigns.scatter_corner"),
-            font={"size": 12, "color": "#1a9850"},
-        )
-    layout(fig, 460).update_layout(
+        line = {"dash": "dot", "width": 1, "color": "#777"}
+        spec["shapes"] = [
+            {"type": "line", "xref": "x", "yref": "y domain", "x0": avg_cpl, "x1": avg_cpl}
+            | {"y0": 0, "y1": 1, "line": line},
+            {"type": "line", "xref": "x domain", "yref": "y", "y0": avg_rate, "y1": avg_rate}
+            | {"x0": 0, "x1": 1, "line": line},
+        ]
+        spec["annotations"] = [
+            {  # in the empty corner (expensive and poor), pointing the way
+                "x": 1,
+                "y": 0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "align": "right",
+                "text": ui.tr("campaigns.scatter_corner"),
+                "font": {"size": 12, "color": "#1a9850"},
+            }
+        ]
+    spec.update(
         separators=separators(lang),
         xaxis={
-            "title": ui.tr("campaigns.axis_cpl", symbol=sym),
+            "title": {"text": ui.tr("campaigns.axis_cpl", symbol=sym)},
             # a little room left of 0 so a free campaign's bubble is not cut in half
             "range": [-0.04 * max_cpl, 1.06 * max_cpl],
             "tickformat": ",.0f",
             "gridcolor": "#eceff3",
         },
         yaxis={
-            "title": ui.tr("campaigns.axis_mql_to_sql"),
+            "title": {"text": ui.tr("campaigns.axis_mql_to_sql")},
             "tickformat": ".0%",
             "rangemode": "tozero",
             "gridcolor": "#eceff3",
@@ -376,7 +385,7 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         plot_bgcolor="white",
     )
-    show_chart(fig)
+    show_chart(go.Figure({"data": traces, "layout": spec}))
 
 
 def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> None:
@@ -411,12 +420,33 @@ def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> N
         st.info(ui.tr("campaigns.compare_hint"), icon=":material/compare_arrows:")
         return
     rows = df.set_index(df[key].astype(str))
-    titles = [_wrap(by_key[k]) for k in chosen]
-    fig = make_subplots(
-        rows=1, cols=len(chosen), shared_yaxes=True, horizontal_spacing=0.02, subplot_titles=titles
-    )
+    n, gap = len(chosen), 0.02
+    width = (1 - gap * (n - 1)) / n
+    spec = base_layout(360)
+    spec["margin"] = {"l": 10, "r": 10, "t": 60, "b": 10}
+    spec["annotations"] = []
+    traces: list[dict[str, Any]] = []
     stage_names = [ui.stage_label(s) for s in STAGES]
     for col, k in enumerate(chosen, start=1):
+        suffix = "" if col == 1 else str(col)
+        left = (col - 1) * (width + gap)
+        spec[f"xaxis{suffix}"] = {"domain": [left, left + width], "visible": False}
+        spec[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"} | (
+            {"matches": "y", "showticklabels": False} if col > 1 else {}
+        )
+        spec["annotations"].append(
+            {
+                "text": _wrap(by_key[k]),
+                "x": left + width / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
         r = rows.loc[k]
         counts = [int(r[COUNTS[s]]) for s in STAGES]
         leads = counts[0]
@@ -425,35 +455,32 @@ def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> N
             for n in counts
         ]
         widest = max(max(counts), 1)
-        fig.add_trace(
-            go.Funnel(
-                y=stage_names,
-                x=counts,
-                text=text,
-                textinfo="text",
+        traces.append(
+            {
+                "type": "funnel",
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+                "y": stage_names,
+                "x": counts,
+                "text": text,
+                "textinfo": "text",
                 # a label fits inside a wide bar; beside a narrow one
-                textposition=["inside" if n / widest >= 0.45 else "outside" for n in counts],
-                insidetextanchor="middle",
-                textfont={"size": 12},
-                constraintext="none",
-                cliponaxis=False,
-                marker={"color": stage_colors()},
-                connector={"fillcolor": "#eef1f5", "line": {"width": 0}},
-                hovertext=[
+                "textposition": ["inside" if c / widest >= 0.45 else "outside" for c in counts],
+                "insidetextanchor": "middle",
+                "textfont": {"size": 12},
+                "constraintext": "none",
+                "cliponaxis": False,
+                "marker": {"color": stage_colors()},
+                "connector": {"fillcolor": "#eef1f5", "line": {"width": 0}},
+                "hovertext": [
                     f"<b>{html.escape(by_key[k])}</b><br>{s}: {t}"
                     for s, t in zip(stage_names, text, strict=True)
                 ],
-                hoverinfo="text",
-                showlegend=False,
-            ),
-            row=1,
-            col=col,
+                "hoverinfo": "text",
+                "showlegend": False,
+            }
         )
-    layout(fig, 360).update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10})
-    fig.update_xaxes(visible=False)
-    for annotation in fig.layout.annotations:
-        annotation.update(font={"size": 13})
-    show_chart(fig)
+    show_chart(go.Figure({"data": traces, "layout": spec}))
     st.caption(ui.tr("campaigns.compare_caption"))
 
     # the same numbers as a table, with step conversion

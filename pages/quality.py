@@ -22,19 +22,18 @@ from analytics.metrics.quality import (
     EXPORT_LIMIT,
     REACH_COLUMNS,
     AuditSummary,
+    QualityBreakdowns,
     bant_audit_leads,
     bant_audit_leads_query,
     bant_audit_query,
     compare_segments,
-    conversion_by_query,
-    temperature_by_stage_query,
 )
 from analytics.model import BANT_COLUMNS, STAGES
-from ui.charts import layout
 from ui.components import Tile
 from ui.data import current_source
 from ui.rates import (
     Panel,
+    base_layout,
     dot_whisker,
     formatted_table,
     interval_text,
@@ -68,7 +67,7 @@ def bant_name(bant: int | None, lang: str) -> str:
 # Target against non-target
 
 
-def segment_section(filters: Filters, lang: str, currency: str) -> None:
+def segment_section(filters: Filters, parts: QualityBreakdowns, lang: str, currency: str) -> None:
     st.subheader(ui.tr("quality.segment_title"))
     st.caption(
         ui.tr(
@@ -77,7 +76,7 @@ def segment_section(filters: Filters, lang: str, currency: str) -> None:
             max=fmt_int(filters.icp_max, lang),
         )
     )
-    df: pd.DataFrame = ui.compute("conversion_by", filters, by="segment")
+    df = parts.segment
     if df.empty:
         ui.no_data()
         return
@@ -85,7 +84,8 @@ def segment_section(filters: Filters, lang: str, currency: str) -> None:
     summary_sentence(df, lang)
 
     stages = STAGES[1:]
-    fig = go.Figure()
+    names = {s: ui.stage_label(s) for s in stages}  # settings read once, not per bar
+    traces: list[dict[str, Any]] = []
     for row in df.to_dict(orient="records"):
         seg = str(row["key"])
         values, plus, minus, hover = [], [], [], []
@@ -96,7 +96,7 @@ def segment_section(filters: Filters, lang: str, currency: str) -> None:
             plus.append(0 if is_missing(hi) or is_missing(v) else float(hi) - float(v))
             minus.append(0 if is_missing(lo) or is_missing(v) else float(v) - float(lo))
             hover.append(
-                f"<b>{html.escape(label('segment', seg, lang))}</b> · {ui.stage_label(s)}<br>"
+                f"<b>{html.escape(label('segment', seg, lang))}</b> · {names[s]}<br>"
                 + ui.tr(
                     "quality.hover_reach",
                     value=fmt_percent(None if is_missing(v) else float(v), lang),
@@ -105,13 +105,14 @@ def segment_section(filters: Filters, lang: str, currency: str) -> None:
                     leads=fmt_int(row["leads"], lang),
                 )
             )
-        fig.add_trace(
-            go.Bar(
-                x=[ui.stage_label(s) for s in stages],
-                y=values,
-                name=f"{label('segment', seg, lang)} ({fmt_int(row['leads'], lang)})",
-                marker={"color": SEGMENT_COLORS.get(seg, "#888")},
-                error_y={
+        traces.append(
+            {
+                "type": "bar",
+                "x": [names[s] for s in stages],
+                "y": values,
+                "name": f"{label('segment', seg, lang)} ({fmt_int(row['leads'], lang)})",
+                "marker": {"color": SEGMENT_COLORS.get(seg, "#888")},
+                "error_y": {
                     "type": "data",
                     "symmetric": False,
                     "array": plus,
@@ -121,32 +122,34 @@ def segment_section(filters: Filters, lang: str, currency: str) -> None:
                     "width": 4,
                     "color": "#333",
                 },
-                offsetgroup=seg,
-                hovertext=hover,
-                hoverinfo="text",
-            )
+                "offsetgroup": seg,
+                "hovertext": hover,
+                "hoverinfo": "text",
+            }
         )
         # the value above the whisker (a text trace aligned with its bar), not on top of it
-        fig.add_trace(
-            go.Scatter(
-                x=[ui.stage_label(s) for s in stages],
-                y=[None if v is None else v + p for v, p in zip(values, plus, strict=True)],
-                mode="text",
-                text=[fmt_percent(v, lang) for v in values],
-                textposition="top center",
-                textfont={"size": 12, "color": "#31333f"},
-                offsetgroup=seg,
-                showlegend=False,
-                hoverinfo="skip",
-                cliponaxis=False,
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [names[s] for s in stages],
+                "y": [None if v is None else v + p for v, p in zip(values, plus, strict=True)],
+                "mode": "text",
+                "text": [fmt_percent(v, lang) for v in values],
+                "textposition": "top center",
+                "textfont": {"size": 12, "color": "#31333f"},
+                "offsetgroup": seg,
+                "showlegend": False,
+                "hoverinfo": "skip",
+                "cliponaxis": False,
+            }
         )
-    layout(fig, 380).update_layout(
+    spec = base_layout(380)
+    spec.update(
         barmode="group",
         scattermode="group",
         separators=separators(lang),
         yaxis={
-            "title": ui.tr("quality.axis_reach"),
+            "title": {"text": ui.tr("quality.axis_reach")},
             "tickformat": ".0%",
             "rangemode": "tozero",
             "gridcolor": "#eceff3",
@@ -155,14 +158,18 @@ def segment_section(filters: Filters, lang: str, currency: str) -> None:
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         plot_bgcolor="white",
     )
-    show_chart(fig)
+    show_chart(go.Figure({"data": traces, "layout": spec}))
     if not cohort:
         st.caption(":material/info: " + ui.tr("quality.activity_no_intervals"))
 
     table = breakdown_table(df, "segment", lang, currency)
-    with st.expander(ui.tr("quality.segment_table"), icon=":material/table:"):
-        show_breakdown(table, df, lang, currency)
-        ui.download_table(table, "voronka-target-non-target", "dl_segment")
+    table_on_demand(
+        ui.tr("quality.segment_table"),
+        "segment",
+        lambda: show_breakdown(table, df, lang, currency),
+        table,
+        "voronka-target-non-target",
+    )
     ui.explain(
         [
             "segment",
@@ -172,8 +179,21 @@ def segment_section(filters: Filters, lang: str, currency: str) -> None:
             "confidence_interval",
             "vs_rest",
         ],
-        [conversion_by_query(filters, "segment")],
+        [parts.query],
     )
+
+
+def table_on_demand(
+    title: str, key: str, show: Callable[[], None], table: pd.DataFrame, basename: str
+) -> None:
+    """A table behind a switch, its CSV and Excel downloads always there (built when pressed).
+
+    A sortable, formatted table costs tens of milliseconds on every rerun of the page; the
+    charts above it carry the same numbers, so it is drawn only for those who ask.
+    """
+    if st.toggle(title, key=f"ql_show_{key}"):
+        show()
+    ui.download_table(table, basename, f"dl_{key}")
 
 
 def _count_col(stage: str) -> str:
@@ -253,11 +273,16 @@ def show_breakdown(table: pd.DataFrame, df: pd.DataFrame, lang: str, currency: s
 
 
 def breakdown_section(
-    filters: Filters, by: str, rates: tuple[str, str], lang: str, currency: str
+    filters: Filters,
+    parts: QualityBreakdowns,
+    by: str,
+    rates: tuple[str, str],
+    lang: str,
+    currency: str,
 ) -> None:
     st.subheader(ui.tr(f"quality.{by}_title"))
     st.caption(ui.tr(f"quality.{by}_caption"))
-    df: pd.DataFrame = ui.compute("conversion_by", filters, by=by)
+    df: pd.DataFrame = getattr(parts, by)
     if df.empty:
         ui.no_data()
         return
@@ -310,48 +335,54 @@ def breakdown_section(
     if filters.mode != "cohort":
         st.caption(":material/info: " + ui.tr("quality.activity_no_intervals"))
     table = breakdown_table(df, by, lang, currency)
-    with st.expander(ui.tr(f"quality.{by}_table"), icon=":material/table:"):
-        show_breakdown(table, df, lang, currency)
-        ui.download_table(table, f"voronka-conversion-by-{by}", f"dl_{by}")
-    ui.explain(
-        [filters.mode, *rates, "confidence_interval", "vs_rest"], [conversion_by_query(filters, by)]
+    table_on_demand(
+        ui.tr(f"quality.{by}_table"),
+        by,
+        lambda: show_breakdown(table, df, lang, currency),
+        table,
+        f"voronka-conversion-by-{by}",
     )
+    ui.explain([filters.mode, *rates, "confidence_interval", "vs_rest"], [parts.query])
 
 
 # ---------------------------------------------------------------------------------------------
 # BANT at each stage
 
 
-def temperature_section(filters: Filters, lang: str) -> None:
+def temperature_section(filters: Filters, parts: QualityBreakdowns, lang: str) -> None:
     st.subheader(ui.tr("quality.temperature_title"))
     st.caption(ui.tr("quality.temperature_caption"))
-    df: pd.DataFrame = ui.compute("temperature_by_stage", filters)
+    df = parts.bant
     if int(df["leads"].sum()) == 0:
         ui.no_data()
         return
     stage_names = {s: ui.stage_label(s) for s in STAGES}
-    fig = go.Figure()
+    traces: list[dict[str, Any]] = []
     for bant in BANT_BUCKETS:
         sub = df[df["bant_count"].isna()] if bant is None else df[df["bant_count"] == bant]
         by_stage = {r["stage"]: r for r in sub.to_dict(orient="records")}
         shares = [by_stage[s]["share"] for s in STAGES]
         counts = [int(by_stage[s]["leads"]) for s in STAGES]
         name = bant_name(bant, lang)
-        fig.add_trace(
-            go.Bar(
-                y=[stage_names[s] for s in STAGES],
-                x=[0 if is_missing(v) else float(v) for v in shares],
-                orientation="h",
-                name=name,
-                marker={"color": BANT_COLORS[bant], "line": {"width": 0}},
-                text=[
+        traces.append(
+            {
+                "type": "bar",
+                "y": [stage_names[s] for s in STAGES],
+                "x": [0 if is_missing(v) else float(v) for v in shares],
+                "orientation": "h",
+                "name": name,
+                "marker": {"color": BANT_COLORS[bant], "line": {"width": 0}},
+                "text": [
                     fmt_percent(v, lang, 0) if not is_missing(v) and float(v) >= 0.06 else ""
                     for v in shares
                 ],
-                textposition="inside",
-                insidetextanchor="middle",
-                textfont={"size": 12, "color": "#1f2430" if bant in (0, 2, None) else "white"},
-                hovertext=[
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "textfont": {
+                    "size": 12,
+                    "color": "#1f2430" if bant in (0, 2, None) else "white",
+                },
+                "hovertext": [
                     f"<b>{html.escape(stage_names[s])}</b> · {html.escape(name)}<br>"
                     + ui.tr(
                         "quality.hover_bant",
@@ -360,19 +391,24 @@ def temperature_section(filters: Filters, lang: str) -> None:
                     )
                     for s, n, v in zip(STAGES, counts, shares, strict=True)
                 ],
-                hoverinfo="text",
-            )
+                "hoverinfo": "text",
+            }
         )
-    layout(fig, 320).update_layout(
+    spec = base_layout(320)
+    spec.update(
         barmode="stack",
         separators=separators(lang),
-        xaxis={"title": ui.tr("quality.axis_share"), "tickformat": ".0%", "range": [0, 1]},
+        xaxis={
+            "title": {"text": ui.tr("quality.axis_share")},
+            "tickformat": ".0%",
+            "range": [0, 1],
+        },
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "traceorder": "normal"},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         plot_bgcolor="white",
     )
-    show_chart(fig)
+    show_chart(go.Figure({"data": traces, "layout": spec}))
     table = df.copy()
     table = pd.DataFrame(
         {
@@ -384,16 +420,18 @@ def temperature_section(filters: Filters, lang: str) -> None:
             ui.tr("quality.col.share"): table["share"],
         }
     )
-    with st.expander(ui.tr("quality.temperature_table"), icon=":material/table:"):
-        formatted_table(
-            table,
-            {
-                ui.tr("quality.col.leads"): lambda v: fmt_int(v, lang),
-                ui.tr("quality.col.share"): lambda v: fmt_percent(v, lang),
-            },
-        )
-        ui.download_table(table, "voronka-bant-by-stage", "dl_bant")
-    ui.explain(["bant_count", filters.mode, "reached"], [temperature_by_stage_query(filters)])
+    formats = {
+        ui.tr("quality.col.leads"): lambda v: fmt_int(v, lang),
+        ui.tr("quality.col.share"): lambda v: fmt_percent(v, lang),
+    }
+    table_on_demand(
+        ui.tr("quality.temperature_table"),
+        "bant",
+        lambda: formatted_table(table, formats),
+        table,
+        "voronka-bant-by-stage",
+    )
+    ui.explain(["bant_count", filters.mode, "reached"], [parts.query])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,11 +627,13 @@ def main() -> None:
     mode_name = label("mode", filters.mode, lang).lower()
     st.caption(ui.tr("quality.subtitle", period=ui.period_text(filters), mode=mode_name))
 
-    segment_section(filters, lang, currency)
-    temperature_section(filters, lang)
+    # segment, source, owner and BANT by stage come from one query (one scan of the leads)
+    parts: QualityBreakdowns = ui.compute("quality_breakdowns", filters)
+    segment_section(filters, parts, lang, currency)
+    temperature_section(filters, parts, lang)
     audit_section(filters, lang)
-    breakdown_section(filters, "source", ("mql_yield", "win_rate"), lang, currency)
-    breakdown_section(filters, "owner", ("mql_to_sql", "win_rate"), lang, currency)
+    breakdown_section(filters, parts, "source", ("mql_yield", "win_rate"), lang, currency)
+    breakdown_section(filters, parts, "owner", ("mql_to_sql", "win_rate"), lang, currency)
 
 
 main()

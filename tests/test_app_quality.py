@@ -19,10 +19,16 @@ SUMMER = {"period": "custom", "from": "2026-06-01", "to": "2026-08-31"}
 SUMMER_FILTERS = Filters(date(2026, 6, 1), date(2026, 8, 31))
 
 
-def run(**query):
+def run(tables: bool = True, **query):
+    """Run the page; ``tables``: switch on the tables that are drawn on demand."""
     at = app_test(PAGE, **query)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    if tables:
+        for key in ("segment", "bant", "source", "owner"):
+            at.toggle(key=f"ql_show_{key}").set_value(True)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
     return at
 
 
@@ -146,7 +152,18 @@ def test_russian_labels_in_tables(app_env):
     assert "Нарушает" in frame_with(at, "ID лида").columns
 
 
+def test_tables_are_drawn_on_demand_and_always_downloadable(app_env):
+    at = run(tables=False, period="last_12_months")
+    assert [df.value.columns[0] for df in at.dataframe] == ["Lead ID"]  # only the audit list
+    labels = [b.proto.label for b in at.get("download_button")]
+    # segment, BANT, audit page, source, owner tables: CSV + Excel each; plus all offenders
+    assert labels.count("Download CSV") == 5 and labels.count("Download Excel") == 5
+    at.toggle(key="ql_show_source").set_value(True).run()
+    assert not at.exception
+    assert "Source" in [df.value.columns[0] for df in at.dataframe]
+
+
 def test_empty_view_is_a_plain_message(app_env):
-    at = run(period="custom", **{"from": "2030-01-01", "to": "2030-01-31"})
+    at = run(tables=False, period="custom", **{"from": "2030-01-01", "to": "2030-01-31"})
     assert any("No leads and no spend match this view" in i.value for i in at.info)
     assert not at.get("plotly_chart")

@@ -281,3 +281,42 @@ def test_reach_rates_by_hand(q1):
     assert r["target"]["reach_sql"] == pytest.approx(0.75)
     assert r["target"]["reach_opportunity"] == pytest.approx(0.25)
     assert r["non_target"]["reach_opportunity"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("mode", ["cohort", "activity"])
+@pytest.mark.parametrize(
+    "filters",
+    [Q1, Filters(date(2026, 1, 1), date(2026, 3, 31), owners=("Boris",), sources=("event",))],
+    ids=["all", "lead_filters"],
+)
+def test_one_query_breakdowns_equal_the_single_ones(q1, mode, filters):
+    """The page fetches segment, source, owner and BANT-by-stage in one GROUPING SETS query;
+    each part must be exactly what its own function gives (hand-checked above)."""
+    from analytics.metrics.quality import quality_breakdowns
+
+    f = filters.with_mode(mode)
+    b = quality_breakdowns(q1, f)
+    for by in ("segment", "source", "owner"):
+        pd.testing.assert_frame_equal(
+            getattr(b, by), conversion_by(q1, f, by), check_dtype=False, obj=by
+        )
+    pd.testing.assert_frame_equal(b.bant, temperature_by_stage(q1, f), check_dtype=False)
+    assert "GROUPING SETS" in b.query.rendered()
+
+
+def test_one_query_breakdowns_on_the_q1_numbers(q1):
+    from analytics.metrics.quality import quality_breakdowns
+
+    b = quality_breakdowns(q1, Q1)
+    assert counts(by_key(b.segment)["target"]) == (4, 4, 3, 1, 1)  # as worked out above
+    assert list(b.source["key"]) == ["lead_form", "event", "callback", "referral"]
+    sql_rows = b.bant[b.bant["stage"] == "sql"]
+    assert sql_rows.loc[sql_rows["bant_count"] == 4, "leads"].iloc[0] == 2
+
+
+def test_one_query_breakdowns_on_an_empty_database(empty_con):
+    from analytics.metrics.quality import quality_breakdowns
+
+    b = quality_breakdowns(empty_con, Q1)
+    assert b.segment.empty and b.source.empty and b.owner.empty
+    assert (b.bant["leads"] == 0).all()

@@ -92,11 +92,16 @@ def ignored_params_notice() -> None:
 
 
 def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
-    """CSV and Excel downloads of a table (formula-looking text cells neutralised)."""
+    """CSV and Excel downloads of a table (formula-looking text cells neutralised).
+
+    The files are built when a button is pressed (deferred), not on every rerun: building an
+    Excel file takes tens of milliseconds per table, which adds up on pages with several.
+    """
+    frame = df.copy()
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         tr("app.download_csv"),
-        to_csv_bytes(df),
+        lambda: to_csv_bytes(frame),
         file_name=f"{basename}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -105,7 +110,7 @@ def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
     )
     right.download_button(
         tr("app.download_xlsx"),
-        to_xlsx_bytes(df),
+        lambda: to_xlsx_bytes(frame),
         file_name=f"{basename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

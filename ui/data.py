@@ -37,8 +37,7 @@ METRICS: dict[str, Callable[..., Any]] = {
     "weekly": metrics.weekly,
     "velocity": metrics.velocity,
     "campaign_comparison": metrics.campaign_comparison,
-    "conversion_by": quality.conversion_by,
-    "temperature_by_stage": quality.temperature_by_stage,
+    "quality_breakdowns": quality.quality_breakdowns,
     "bant_audit": quality.bant_audit,
     "bant_audit_leads": quality.bant_audit_leads,
 }

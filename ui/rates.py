@@ -6,6 +6,7 @@ Used by the Campaigns and Lead quality pages; computes nothing (the numbers come
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,6 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from analytics.i18n import t
 from analytics.stats import VERDICTS
@@ -79,22 +79,79 @@ class Panel:
     faint: Sequence[bool] = field(default_factory=list)
 
 
+def base_layout(height: int) -> dict[str, Any]:
+    """The shared chart look (:func:`ui.charts.layout`) as a plain layout dict.
+
+    Figures here are built as one dict and validated once: plotly's incremental ``update_*`` /
+    ``add_*`` calls cost about four times as much, which a page with several charts feels.
+    """
+    return {**copy.deepcopy(_BASE_LAYOUT), "height": height}
+
+
+_BASE_LAYOUT: dict[str, Any] = {
+    k: v for k, v in layout(go.Figure()).to_plotly_json()["layout"].items() if k != "template"
+}
+
+
 def dot_whisker(rows: Sequence[str], panels: Sequence[Panel], lang: str) -> go.Figure:
     """Rows top to bottom in the given order; one panel per measure, sharing the row axis.
 
     Points are coloured by their verdict against the rest (legend once); a missing upper end
     (no successes: cost unbounded) draws no point, as the value itself is undefined.
     """
-    fig = make_subplots(
-        rows=1,
-        cols=len(panels),
-        shared_yaxes=True,
-        horizontal_spacing=0.06 if len(panels) > 1 else 0.0,
-        subplot_titles=[p.title for p in panels],
+    n = len(panels)
+    gap = 0.06 if n > 1 else 0.0
+    width = (1 - gap * (n - 1)) / n
+    height = max(280, 30 * len(rows) + 190)
+    spec = base_layout(height)
+    spec.update(
+        separators=separators(lang),
+        margin={"l": 10, "r": 20, "t": 60, "b": 70},
+        # below the axis titles, in pixels from the bottom whatever the chart's height
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        plot_bgcolor="white",
+        showlegend=True,
     )
+    data: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    titles: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
     shown: set[str] = set()
     colors = {**VERDICT_COLORS}
     for col, panel in enumerate(panels, start=1):
+        suffix = "" if col == 1 else str(col)
+        xref, yref = f"x{suffix}", f"y{suffix}"
+        left = (col - 1) * (width + gap)
+        spec[f"xaxis{suffix}"] = {
+            "domain": [left, left + width],
+            "anchor": yref,
+            "title": {"text": panel.axis_title},
+            "tickformat": panel.tickformat,
+            "rangemode": "tozero",
+            "gridcolor": "#eceff3",
+        }
+        spec[f"yaxis{suffix}"] = {
+            "anchor": xref,
+            "categoryorder": "array",
+            "categoryarray": list(rows)[::-1],
+            "automargin": True,
+            "tickfont": {"size": 12},
+            **({"matches": "y", "showticklabels": False} if col > 1 else {}),
+        }
+        titles.append(
+            {
+                "text": panel.title,
+                "x": left + width / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "yshift": 22,
+                "showarrow": False,
+                "font": {"size": 14},
+            }
+        )
         if panel.verdicts:
             verdicts = list(panel.verdicts)
         else:  # a measure without a test: one neutral colour, too-few rows faint
@@ -115,17 +172,16 @@ def dot_whisker(rows: Sequence[str], panels: Sequence[Panel], lang: str) -> go.F
             hi = [None if is_missing(panel.highs[i]) else float(panel.highs[i]) for i in idx]
             name = t(f"rates.verdict.{verdict}", lang) if verdict != NO_VERDICT else ""
             color = colors.get(verdict, panel.color)
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=[rows[i] for i in idx],
-                    mode="markers",
-                    marker={
-                        "size": 10,
-                        "color": color,
-                        "line": {"width": 1, "color": "white"},
-                    },
-                    error_x={
+            data.append(
+                {
+                    "type": "scatter",
+                    "xaxis": xref,
+                    "yaxis": yref,
+                    "x": x,
+                    "y": [rows[i] for i in idx],
+                    "mode": "markers",
+                    "marker": {"size": 10, "color": color, "line": {"width": 1, "color": "white"}},
+                    "error_x": {
                         "type": "data",
                         "symmetric": False,
                         "array": [
@@ -139,62 +195,45 @@ def dot_whisker(rows: Sequence[str], panels: Sequence[Panel], lang: str) -> go.F
                         "width": 4,
                         "color": color,
                     },
-                    hovertext=[panel.hover[i] for i in idx],
-                    hoverinfo="text",
-                    name=name,
-                    legendgroup=verdict,
-                    legendrank=(*VERDICTS, NO_VERDICT).index(verdict) + 1,
-                    showlegend=bool(name) and verdict not in shown,
-                ),
-                row=1,
-                col=col,
+                    "hovertext": [panel.hover[i] for i in idx],
+                    "hoverinfo": "text",
+                    "name": name,
+                    "legendgroup": verdict,
+                    "legendrank": (*VERDICTS, NO_VERDICT).index(verdict) + 1,
+                    "showlegend": bool(name) and verdict not in shown,
+                }
             )
             if name:
                 shown.add(verdict)
         if panel.reference is not None:
-            fig.add_vline(
-                x=panel.reference,
-                line={"dash": "dash", "width": 1, "color": "#555"},
-                row=1,
-                col=col,
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": xref,
+                    "yref": f"{yref} domain",
+                    "x0": panel.reference,
+                    "x1": panel.reference,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"dash": "dash", "width": 1, "color": "#555"},
+                }
             )
-            fig.add_annotation(
-                x=panel.reference,
-                y=1.0,
-                yref="paper",
-                xref=f"x{col if col > 1 else ''}",
-                text=panel.reference_text,
-                showarrow=False,
-                yanchor="bottom",
-                font={"size": 11, "color": "#555"},
-                bgcolor="rgba(255,255,255,0.8)",
+            notes.append(
+                {
+                    "x": panel.reference,
+                    "y": 1.0,
+                    "xref": xref,
+                    "yref": "paper",
+                    "text": panel.reference_text,
+                    "showarrow": False,
+                    "yanchor": "bottom",
+                    "font": {"size": 11, "color": "#555"},
+                    "bgcolor": "rgba(255,255,255,0.8)",
+                }
             )
-        fig.update_xaxes(
-            title_text=panel.axis_title,
-            tickformat=panel.tickformat,
-            rangemode="tozero",
-            gridcolor="#eceff3",
-            row=1,
-            col=col,
-        )
-    height = max(280, 30 * len(rows) + 190)
-    layout(fig, height)
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=list(rows)[::-1],
-        automargin=True,
-        tickfont={"size": 12},
-    )
-    fig.update_layout(
-        separators=separators(lang),
-        margin={"l": 10, "r": 20, "t": 60, "b": 70},
-        # below the axis titles, in pixels from the bottom whatever the chart's height
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
-        plot_bgcolor="white",
-    )
-    for annotation in fig.layout.annotations[: len(panels)]:  # the subplot titles
-        annotation.update(y=1.0, yshift=22, font={"size": 14})
-    return fig
+    spec["shapes"] = shapes
+    spec["annotations"] = titles + notes  # the panel titles first
+    return go.Figure({"data": data, "layout": spec})
 
 
 def show_chart(fig: go.Figure) -> None:

@@ -34,9 +34,11 @@ def stage_counts_sql(
     keys: Sequence[Sql | str],
     conds: Sequence[Sql | str] = (),
     extra: Sequence[Sql | str] = (),
+    group_by: str | None = None,
 ) -> Sql:
     """``SELECT <keys>, leads, mql, sql, opportunity, won, revenue[, extra] FROM leads l ...``
-    grouped by the keys (trusted SQL with aliases, e.g. ``"l.source AS key"``).
+    grouped by the keys (trusted SQL with aliases, e.g. ``"l.source AS key"``), or by
+    ``group_by`` (trusted SQL, e.g. ``GROUPING SETS ((a), (b))`` over the keys' aliases).
 
     Cohort: leads created in the period; count(S) = those that reached S (skipped stages count
     as passed), revenue = deal values of the won ones. Activity: count(S) = leads whose S date is
@@ -67,7 +69,7 @@ def stage_counts_sql(
         + join(cols, ", ")
         + "\n  FROM leads l\n  "
         + where(where_parts)
-        + ("\n  GROUP BY ALL" if keys else "")
+        + (f"\n  GROUP BY {group_by}" if group_by else "\n  GROUP BY ALL" if keys else "")
     )
 
 

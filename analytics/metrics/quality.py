@@ -61,19 +61,37 @@ def _breakdown_key(f: Filters, by: str) -> Sql:
     raise ValueError(f"cannot break conversion down by {by!r}; use one of {', '.join(BREAKDOWNS)}")
 
 
+#: The rates of a breakdown row, from its counts (a zero denominator gives NULL).
+_RATES_SQL = (
+    "leads, mql, sql, opportunity, won, revenue::DOUBLE AS revenue,\n"
+    "       mql / nullif(leads, 0)::DOUBLE AS mql_yield,\n"
+    "       sql / nullif(mql, 0)::DOUBLE AS mql_to_sql,\n"
+    "       won / nullif(leads, 0)::DOUBLE AS win_rate,\n"
+    "       sql / nullif(leads, 0)::DOUBLE AS reach_sql,\n"
+    "       opportunity / nullif(leads, 0)::DOUBLE AS reach_opportunity"
+)
+
+
 def conversion_by_query(f: Filters, by: str) -> Query:
     counts = stage_counts_sql(f, keys=[_breakdown_key(f, by) + " AS key"])
     sql = (
         "WITH g AS (\n  " + counts + "\n)\n"
-        "SELECT key, leads, mql, sql, opportunity, won, revenue::DOUBLE AS revenue,\n"
-        "       mql / nullif(leads, 0)::DOUBLE AS mql_yield,\n"
-        "       sql / nullif(mql, 0)::DOUBLE AS mql_to_sql,\n"
-        "       won / nullif(leads, 0)::DOUBLE AS win_rate,\n"
-        "       sql / nullif(leads, 0)::DOUBLE AS reach_sql,\n"
-        "       opportunity / nullif(leads, 0)::DOUBLE AS reach_opportunity\n"
-        "FROM g\nORDER BY leads DESC, key NULLS LAST"
+        "SELECT key, " + _RATES_SQL + "\nFROM g\nORDER BY leads DESC, key NULLS LAST"
     )
     return Query(sql, f"conversion by {by}")
+
+
+def _finish_breakdown(df: pd.DataFrame, by: str, f: Filters) -> pd.DataFrame:
+    """Rows in their order (segments as target, non-target, unknown; others by leads), with
+    the intervals and tests of :data:`BREAKDOWN_RATES`."""
+    sql = df.attrs.get("sql", "")
+    if by == "segment":
+        order = {s: i for i, s in enumerate(SEGMENTS)}
+        df = df.sort_values("key", key=lambda k: k.map(order)).reset_index(drop=True)
+    for rate, successes, trials in BREAKDOWN_RATES:
+        df = add_rate_stats(df, rate, successes, trials, enabled=f.mode == "cohort")
+    df.attrs["sql"] = sql
+    return df
 
 
 def conversion_by(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pd.DataFrame:
@@ -89,15 +107,7 @@ def conversion_by(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pd.Dat
     the z-test against the other rows pooled (cohort mode only; see
     :func:`analytics.metrics.campaigns.campaign_comparison`).
     """
-    df = frame(con, conversion_by_query(f, by))
-    sql = df.attrs.get("sql", "")
-    if by == "segment":
-        order = {s: i for i, s in enumerate(SEGMENTS)}
-        df = df.sort_values("key", key=lambda k: k.map(order)).reset_index(drop=True)
-    for rate, successes, trials in BREAKDOWN_RATES:
-        df = add_rate_stats(df, rate, successes, trials, enabled=f.mode == "cohort")
-    df.attrs["sql"] = sql
-    return df
+    return _finish_breakdown(frame(con, conversion_by_query(f, by)), by, f)
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,11 @@ def temperature_by_stage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataF
     2-3 warm, 4 hot; leads without any BANT record count as cold in the temperature filter
     (unknown = not confirmed), here they are shown apart.
     """
-    wide = frame(con, temperature_by_stage_query(f))
+    return _bant_long(frame(con, temperature_by_stage_query(f)))
+
+
+def _bant_long(wide: pd.DataFrame) -> pd.DataFrame:
+    """bant_count, leads, mql, ... (one row per BANT count) -> stage, bant_count, leads, share."""
     rows = []
     for stage in STAGES:
         column = "leads" if stage == "lead" else stage
@@ -183,6 +197,66 @@ def temperature_by_stage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataF
     out["share"] = out["share"].astype("Float64")
     out.attrs["sql"] = wide.attrs.get("sql", "")
     return out
+
+
+#: The breakdowns fetched together by :func:`quality_breakdowns`, with the grouping id DuckDB
+#: gives each set's rows (a bit per key of ``segment, source, owner, bant_count``, 1 = not in
+#: the set).
+QUALITY_SETS: Final[dict[str, int]] = {"segment": 7, "source": 11, "owner": 13, "bant_count": 14}
+
+
+@dataclass(frozen=True)
+class QualityBreakdowns:
+    """Conversion by segment, source and owner, and the BANT count by stage, of one view."""
+
+    segment: pd.DataFrame
+    source: pd.DataFrame
+    owner: pd.DataFrame
+    bant: pd.DataFrame
+    query: Query
+
+
+def quality_breakdowns_query(f: Filters) -> Query:
+    keys: list[Sql | str] = [
+        segment_sql(f, "l") + " AS segment",
+        "l.source AS source",
+        "l.owner AS owner",
+        f"CASE WHEN {recorded_sql()} THEN {bant_count_sql('l')} END AS bant_count",
+        "grouping(segment, source, owner, bant_count) AS grouping_id",
+    ]
+    counts = stage_counts_sql(
+        f, keys, group_by="GROUPING SETS ((segment), (source), (owner), (bant_count))"
+    )
+    sql = (
+        "WITH g AS (\n  " + counts + "\n)\n"
+        "SELECT grouping_id, segment, source, owner, bant_count, " + _RATES_SQL + "\nFROM g\n"
+        "ORDER BY grouping_id, leads DESC, segment, source, owner, bant_count NULLS LAST"
+    )
+    return Query(sql, "lead quality breakdowns")
+
+
+def quality_breakdowns(con: duckdb.DuckDBPyConnection, f: Filters) -> QualityBreakdowns:
+    """:func:`conversion_by` for segment, source and owner and :func:`temperature_by_stage`, in
+    one query (one scan of the leads, GROUPING SETS): the same definitions and the same
+    numbers, for a page that shows them all."""
+    query = quality_breakdowns_query(f)
+    df = frame(con, query)
+    parts: dict[str, pd.DataFrame] = {}
+    for name, gid in QUALITY_SETS.items():
+        part = df[df["grouping_id"] == gid].reset_index(drop=True)
+        part = part.drop(columns=[k for k in QUALITY_SETS if k != name] + ["grouping_id"])
+        part.attrs["sql"] = df.attrs.get("sql", "")
+        parts[name] = part.rename(columns={name: "key"})
+    counts = ["leads", "mql", "sql", "opportunity", "won"]
+    bant = parts["bant_count"].rename(columns={"key": "bant_count"})[["bant_count", *counts]]
+    bant.attrs["sql"] = df.attrs.get("sql", "")
+    return QualityBreakdowns(
+        segment=_finish_breakdown(parts["segment"], "segment", f),
+        source=_finish_breakdown(parts["source"], "source", f),
+        owner=_finish_breakdown(parts["owner"], "owner", f),
+        bant=_bant_long(bant),
+        query=query,
+    )
 
 
 # ------------------------------------------------------------------------------------------
