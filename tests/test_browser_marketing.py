@@ -55,6 +55,15 @@ def test_shared_link_to_campaigns_on_a_fresh_server_in_russian(demo_db):
         assert page.locator('[data-testid="stDataFrame"]').count() >= 1
         screenshot(page, "campaigns-ru")
 
+        # the table's CSV is built when the button is pressed, and it is the table
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Скачать CSV").first.click()
+        assert download.value.suggested_filename == "voronka-campaigns-by-channel.csv"
+        text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        header, first = text.splitlines()[:2]
+        assert header.startswith('Канал,Кампаний,"Расходы, ₽",Показы,Клики,CTR,Лиды')
+        assert first.startswith("Контекстная реклама,3,")  # the biggest spender first
+
         # another grouping: a click lands in the URL and redraws the page
         page.get_by_text("Направлению", exact=True).click()
         page.wait_for_url("**group=direction**", timeout=30_000)
