@@ -25,6 +25,7 @@ from ui.rates import (
     dot_whisker,
     formatted_table,
     interval_text,
+    plot_text,
     separators,
     show_chart,
     verdict_text,
@@ -321,7 +322,7 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
                 "x": [float(v) for v in sub["cost_per_lead"]],
                 "y": [float(v) for v in sub["mql_to_sql"]],
                 "mode": "markers",
-                "name": legend,
+                "name": plot_text(legend),  # an unknown channel is shown as its code
                 "marker": {
                     # a free campaign (spend 0) still gets a visible dot: plotly skips size 0
                     "size": [max(float(s), max_spend * 1e-4) for s in sub["spend"]],
@@ -460,7 +461,7 @@ def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> N
                 "type": "funnel",
                 "xaxis": f"x{suffix}",
                 "yaxis": f"y{suffix}",
-                "y": stage_names,
+                "y": [plot_text(n) for n in stage_names],  # the CRM's names: typed text
                 "x": counts,
                 "text": text,
                 "textinfo": "text",
@@ -473,7 +474,7 @@ def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> N
                 "marker": {"color": stage_colors()},
                 "connector": {"fillcolor": "#eef1f5", "line": {"width": 0}},
                 "hovertext": [
-                    f"<b>{html.escape(by_key[k])}</b><br>{s}: {t}"
+                    f"<b>{html.escape(by_key[k])}</b><br>{html.escape(s)}: {t}"
                     for s, t in zip(stage_names, text, strict=True)
                 ],
                 "hoverinfo": "text",

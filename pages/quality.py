@@ -38,6 +38,7 @@ from ui.rates import (
     formatted_table,
     interval_text,
     is_missing,
+    plot_text,
     separators,
     show_chart,
     verdict_text,
@@ -84,7 +85,8 @@ def segment_section(filters: Filters, parts: QualityBreakdowns, lang: str, curre
     summary_sentence(df, lang)
 
     stages = STAGES[1:]
-    names = {s: ui.stage_label(s) for s in stages}  # settings read once, not per bar
+    # the CRM's stage names (typed text, escaped for plotly), read once, not per bar
+    names = {s: plot_text(ui.stage_label(s)) for s in stages}
     traces: list[dict[str, Any]] = []
     for row in df.to_dict(orient="records"):
         seg = str(row["key"])
@@ -357,6 +359,7 @@ def temperature_section(filters: Filters, parts: QualityBreakdowns, lang: str) -
         ui.no_data()
         return
     stage_names = {s: ui.stage_label(s) for s in STAGES}
+    plot_names = {s: plot_text(n) for s, n in stage_names.items()}
     traces: list[dict[str, Any]] = []
     for bant in BANT_BUCKETS:
         sub = df[df["bant_count"].isna()] if bant is None else df[df["bant_count"] == bant]
@@ -367,7 +370,7 @@ def temperature_section(filters: Filters, parts: QualityBreakdowns, lang: str) -
         traces.append(
             {
                 "type": "bar",
-                "y": [stage_names[s] for s in STAGES],
+                "y": [plot_names[s] for s in STAGES],
                 "x": [0 if is_missing(v) else float(v) for v in shares],
                 "orientation": "h",
                 "name": name,

@@ -7,6 +7,7 @@ Used by the Campaigns and Lead quality pages; computes nothing (the numbers come
 from __future__ import annotations
 
 import copy
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,12 @@ def interval_text(low: Any, high: Any, fmt: Formatter, lang: str) -> str:
     return f"{fmt(low)} – {fmt(high)}"
 
 
+def plot_text(text: str) -> str:
+    """Text from data or settings, made inert for plotly (which renders ``<b>``, ``<a href>``
+    and friends in labels, legends and titles); plotly shows the entities as the characters."""
+    return html.escape(str(text), quote=False)
+
+
 def separators(lang: str) -> str:
     """Plotly's decimal and thousands separators for the language (ru: 1 234,5)."""
     return ", " if lang == "ru" else ".,"
@@ -99,6 +106,7 @@ def dot_whisker(rows: Sequence[str], panels: Sequence[Panel], lang: str) -> go.F
     Points are coloured by their verdict against the rest (legend once); a missing upper end
     (no successes: cost unbounded) draws no point, as the value itself is undefined.
     """
+    rows = [plot_text(r) for r in rows]  # campaign, source and owner names are data
     n = len(panels)
     gap = 0.06 if n > 1 else 0.0
     width = (1 - gap * (n - 1)) / n
