@@ -533,8 +533,10 @@ def main() -> None:
     df: pd.DataFrame = ui.compute("campaign_comparison", filters, by=group)
     query = campaigns_query(filters, group)
     if df.empty:
-        st.info(ui.tr("campaigns.empty"), icon=":material/campaign:")
-        ui.no_data()
+        if ui.span()[0] is None:  # nothing at all in the database
+            ui.no_data()
+        else:  # organic leads may well be there: say what is missing, not "no data"
+            st.info(ui.tr("campaigns.empty"), icon=":material/campaign:")
         return
     names = row_labels(df, group, lang)
     if not filters.costs_defined:

@@ -632,6 +632,9 @@ def main() -> None:
 
     # segment, source, owner and BANT by stage come from one query (one scan of the leads)
     parts: QualityBreakdowns = ui.compute("quality_breakdowns", filters)
+    if parts.segment.empty:  # no lead in this view: one plain message, not one per section
+        ui.no_data()
+        return
     segment_section(filters, parts, lang, currency)
     temperature_section(filters, parts, lang)
     audit_section(filters, lang)

@@ -73,3 +73,38 @@ def test_owner_and_stage_names_are_inert_on_lead_quality(hostile_db):
     assert_inert(texts)
     assert "&lt;script&gt;alert(2)&lt;/script&gt; Smirnova" in texts  # an owner row
     assert "&lt;i&gt;Call&lt;/i&gt;" in texts  # a stage on the bars
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ("pages/campaigns.py", "no leads and no costs yet"),
+        ("pages/quality.py", "no leads and no costs yet"),
+    ],
+)
+def test_empty_database_gives_a_plain_message(tmp_path, monkeypatch, page, message):
+    path = tmp_path / "empty.duckdb"
+    store.open_database(path, create=True).close()
+    monkeypatch.setenv("VORONKA_DB", str(path))
+    at = app_test(page)
+    at.run()
+    assert not at.exception
+    assert [i.value for i in at.info if message in i.value] != []
+    assert not at.get("plotly_chart") and not at.metric
+    assert len([i for i in at.info if "no leads" in i.value.lower()]) <= 1  # said once
+
+
+def test_settings_on_an_empty_database_save_and_read_back(tmp_path, monkeypatch):
+    path = tmp_path / "empty.duckdb"
+    store.open_database(path, create=True).close()
+    monkeypatch.setenv("VORONKA_DB", str(path))
+    at = app_test("pages/settings.py")
+    at.run()
+    assert not at.exception
+    [currency] = [s for s in at.selectbox if s.label == "Currency"]
+    currency.set_value("KZT")
+    [save] = [b for b in at.button if b.label == "Save settings"]
+    save.click().run()
+    assert not at.exception
+    with store.reading(path) as con:
+        assert store.read_settings(con)["currency"] == "KZT"
