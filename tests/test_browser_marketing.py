@@ -20,14 +20,14 @@ def settled(page, charts: int = 0) -> None:
     wait_until_idle(page)
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=stSkeleton]').length == 0",
-        timeout=60_000,
+        timeout=90_000,
     )
     if charts:
         page.wait_for_function(
             "n => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
             ".filter(c => c.querySelector('.main-svg')).length >= n",
             arg=charts,
-            timeout=60_000,
+            timeout=90_000,
         )
 
 
@@ -43,11 +43,11 @@ def test_shared_link_to_campaigns_on_a_fresh_server_in_russian(demo_db):
     with running_app(env) as url, browser_page() as page:
         # the very first request of the server is a deep link: it must run inside the shell
         page.goto(url + "/campaigns?lang=ru&period=last_12_months&group=channel")
-        page.get_by_role("heading", name="Кампании").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Кампании").wait_for(timeout=90_000)
         settled(page, charts=3)
         no_errors(page)
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("English", exact=True).wait_for(timeout=30_000)  # the shell's switch
+        sidebar.get_by_text("English", exact=True).wait_for(timeout=90_000)  # the shell's switch
         nav = page.locator('[data-testid="stSidebarNavLink"]')
         titles = [text.split("\n")[-1] for text in nav.all_inner_texts()]  # after the icon
         assert titles == ["Обзор", "Кампании", "Качество лидов", "Настройки"][: len(titles)]
@@ -56,7 +56,7 @@ def test_shared_link_to_campaigns_on_a_fresh_server_in_russian(demo_db):
         screenshot(page, "campaigns-ru")
 
         # the table's CSV is built when the button is pressed, and it is the table
-        with page.expect_download(timeout=60_000) as download:
+        with page.expect_download(timeout=90_000) as download:
             page.get_by_role("button", name="Скачать CSV").first.click()
         assert download.value.suggested_filename == "voronka-campaigns-by-channel.csv"
         text = Path(download.value.path()).read_text(encoding="utf-8-sig")
@@ -66,15 +66,15 @@ def test_shared_link_to_campaigns_on_a_fresh_server_in_russian(demo_db):
 
         # another grouping: a click lands in the URL and redraws the page
         page.get_by_text("Направлению", exact=True).click()
-        page.wait_for_url("**group=direction**", timeout=30_000)
+        page.wait_for_url("**group=direction**", timeout=90_000)
         settled(page, charts=3)
         no_errors(page)
 
         # to Lead quality: the filters and the language come along
         nav.filter(has_text="Качество лидов").click()
-        page.get_by_role("heading", name="Качество лидов").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Качество лидов").wait_for(timeout=90_000)
         # the run ends by writing the view back into the URL
-        page.wait_for_url("**/quality?*period=last_12_months*", timeout=30_000)
+        page.wait_for_url("**/quality?*period=last_12_months*", timeout=90_000)
         settled(page, charts=4)
         no_errors(page)
         assert "lang=ru" in page.url
@@ -89,7 +89,7 @@ def test_settings_change_shows_on_the_next_page(demo_db, tmp_path: Path):
     env = {"VORONKA_DB": str(db), "VORONKA_TODAY": APP_TODAY}
     with running_app(env) as url, browser_page() as page:
         page.goto(url + "/settings")
-        page.get_by_role("heading", name="Settings").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Settings").wait_for(timeout=90_000)
         settled(page)
         assert page.get_by_text(str(db.resolve()), exact=True).count() == 1
         screenshot(page, "settings-en")
@@ -98,12 +98,12 @@ def test_settings_change_shows_on_the_next_page(demo_db, tmp_path: Path):
         page.get_by_role("option").filter(has_text="USD").click()
         page.get_by_label("SQL", exact=True).fill("Call")
         page.get_by_role("button", name="Save settings").click()
-        page.get_by_text("Saved: currency, stage names.", exact=False).wait_for(timeout=60_000)
+        page.get_by_text("Saved: currency, stage names.", exact=False).wait_for(timeout=90_000)
         settled(page)
         no_errors(page)
 
         page.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Overview").click()
-        page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Overview").wait_for(timeout=90_000)
         settled(page, charts=1)
         no_errors(page)
         labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
