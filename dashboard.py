@@ -18,7 +18,20 @@ pages = {
         ),
     ],
     # the marketer's pages
-    ui.tr("nav.marketing"): [],
+    ui.tr("nav.marketing"): [
+        st.Page(
+            "pages/campaigns.py",
+            title=ui.tr("nav.campaigns"),
+            icon=":material/campaign:",
+            url_path="campaigns",
+        ),
+        st.Page(
+            "pages/quality.py",
+            title=ui.tr("nav.quality"),
+            icon=":material/verified:",
+            url_path="quality",
+        ),
+    ],
     # the analyst's pages: uploads and settings
     ui.tr("nav.data"): [
         st.Page(
@@ -26,6 +39,12 @@ pages = {
             title=ui.tr("nav.upload"),
             icon=":material/upload_file:",
             url_path="upload",
+        ),
+        st.Page(
+            "pages/settings.py",
+            title=ui.tr("nav.settings"),
+            icon=":material/settings:",
+            url_path="settings",
         ),
     ],
 }

@@ -40,6 +40,14 @@ METRIC_KEYS: Final[tuple[str, ...]] = (
     "weekly",
     "velocity",
     "previous_period",
+    "confidence_interval",
+    "vs_rest",
+    "cost_per_mql_interval",
+    "campaign_groups",
+    "segment",
+    "win_rate",
+    "bant_count",
+    "bant_audit",
 )
 
 

@@ -128,7 +128,6 @@ def funnel_table(now: Summary, prev: Summary | None, lang: str) -> None:
 
 
 def main() -> None:
-    ui.ensure_shell()  # a deep link on a fresh server: run inside dashboard.py
     lang = ui.language()
     filters: Filters = ui.sidebar_filters()
     currency = str(ui.settings()["currency"])

@@ -631,7 +631,6 @@ def _save_section(mapping: Mapping, name: str, mode: str) -> None:
 
 
 def main() -> None:
-    ui.ensure_shell()  # a deep link on a fresh server: run inside dashboard.py
     lang = ui.language()
     st.title(ui.tr("upload.page.title"))
     st.markdown(ui.tr("upload.page.intro"))

@@ -97,3 +97,192 @@ def test_leads_of_unknown_campaign_still_listed(q1):
 
 def test_no_campaigns_gives_empty_frame(empty_con):
     assert campaigns(empty_con, Q1).empty
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouping by channel or direction (one query with an allow-listed GROUP BY key).
+
+
+def _add_search_two(con):
+    """C3 "Search 2" (paid_search, inbound): 500 spent on 2026-02-01 (5 000 impressions, 50
+    clicks); one lead c3_mql created 2026-02-02 that reached MQL. GHOST: a campaign missing from
+    the campaigns table with one cold-outreach lead, no costs."""
+    from tests.conftest import add_lead
+
+    add_campaign(con, "C3", "Search 2", "paid_search", "inbound")
+    add_cost(con, "C3", "2026-02-01", 500, 5_000, 50)
+    add_lead(con, "c3_mql", "2026-02-02 10:00:00", "mql", campaign_id="C3", channel="paid_search")
+    add_lead(con, "ghost", "2026-02-03 10:00:00", campaign_id="GHOST", channel="cold_outreach")
+
+
+def test_grouped_by_channel(q1):
+    """paid_search = C1 + C3: spend 1000 + 500 = 1500, impressions 15 000 + 5 000 = 20 000,
+    clicks 300 + 50 = 350 (CTR 0.0175); leads 4 + 1 = 5, MQL 3 + 1 = 4, SQL 2, opportunity 1,
+    won 1, revenue 5000; CPL 300, cost per MQL 375, MQL yield 0.8, MQL-to-SQL 0.5,
+    ROMI (5000 - 1500) / 1500 = 2.3333.
+    events = C2 alone (see the module docstring). cold_outreach = GHOST, by its leads' channel."""
+    _add_search_two(q1)
+    df = campaigns(q1, Q1, by="channel")
+    assert list(df.columns[:2]) == ["channel", "campaigns"]
+    r = {row["channel"]: row for row in df.to_dict(orient="records")}
+    assert set(r) == {"paid_search", "events", "cold_outreach"}
+    ps = r["paid_search"]
+    assert ps["campaigns"] == 2
+    assert (ps["spend"], ps["impressions"], ps["clicks"]) == (1500.0, 20_000, 350)
+    assert ps["ctr"] == pytest.approx(0.0175)
+    assert (ps["leads"], ps["mql"], ps["sql"], ps["opportunity"], ps["won"]) == (5, 4, 2, 1, 1)
+    assert ps["revenue"] == 5000.0
+    assert ps["cost_per_lead"] == pytest.approx(300.0)
+    assert ps["cost_per_mql"] == pytest.approx(375.0)
+    assert ps["mql_yield"] == pytest.approx(0.8)
+    assert ps["mql_to_sql"] == pytest.approx(0.5)
+    assert ps["romi"] == pytest.approx(3500 / 1500)
+    ev = r["events"]
+    assert (ev["campaigns"], ev["spend"], ev["leads"], ev["won"]) == (1, 1000.0, 2, 1)
+    assert (r["cold_outreach"]["leads"], r["cold_outreach"]["spend"]) == (1, 0.0)
+    # ordered by spend
+    assert list(df["channel"]) == ["paid_search", "events", "cold_outreach"]
+
+
+def test_grouped_by_direction(q1):
+    """inbound = C1 + C3 (as paid_search above); outbound = C2 (events, outbound) + GHOST (no
+    campaign row: its leads' channel cold_outreach is outbound): spend 1000, leads 2 + 1 = 3,
+    MQL 2, SQL 2, won 1."""
+    _add_search_two(q1)
+    df = campaigns(q1, Q1, by="direction")
+    r = {row["direction"]: row for row in df.to_dict(orient="records")}
+    assert set(r) == {"inbound", "outbound"}
+    assert (r["inbound"]["campaigns"], r["inbound"]["spend"], r["inbound"]["leads"]) == (
+        2,
+        1500.0,
+        5,
+    )
+    out = r["outbound"]
+    assert (out["campaigns"], out["spend"], out["leads"], out["mql"], out["sql"], out["won"]) == (
+        2,
+        1000.0,
+        3,
+        2,
+        2,
+        1,
+    )
+
+
+def test_groups_add_up_to_the_campaign_rows(q1):
+    _add_search_two(q1)
+    per_campaign = campaigns(q1, Q1)
+    for by in ("channel", "direction"):
+        grouped = campaigns(q1, Q1, by=by)
+        for col in ("spend", "impressions", "clicks", "leads", "mql", "sql", "won", "revenue"):
+            assert grouped[col].sum() == per_campaign[col].sum(), (by, col)
+
+
+def test_unknown_grouping_is_refused():
+    from analytics.metrics.campaigns import campaigns_query
+
+    with pytest.raises(ValueError, match="cannot group campaigns by 'name; DROP TABLE leads'"):
+        campaigns_query(Q1, by="name; DROP TABLE leads")
+
+
+# ---------------------------------------------------------------------------------------------
+# The comparison: intervals, tests against the rest, "too few to judge".
+
+
+def test_small_campaigns_are_too_few_to_judge_but_have_intervals(q1):
+    """C1: MQL yield 3/4. Wilson by hand: p = 0.75, k = 3.8414588/4 = 0.9603647;
+    centre = (0.75 + 0.4801824) / 1.9603647 = 0.6275280;
+    half = 1.959964 / 1.9603647 * sqrt(0.1875/4 + 3.8414588/64) = 0.9997956 * sqrt(0.1068978)
+         = 0.9997956 * 0.3269523 = 0.3268855  ->  0.300642 to 0.954414.
+    4 leads < 30: too few to judge."""
+    from analytics.metrics import campaign_comparison
+
+    df = campaign_comparison(q1, Q1)
+    c1 = df.set_index("campaign_id").loc["C1"]
+    assert c1["mql_yield_low"] == pytest.approx(0.300642, abs=1e-5)
+    assert c1["mql_yield_high"] == pytest.approx(0.954414, abs=1e-5)
+    assert c1["mql_yield_verdict"] == "too_few" and pd.isna(c1["mql_yield_p"])
+    # the rest of C1 is C2 pooled: 2 MQL of 2 leads
+    assert c1["mql_yield_rest"] == pytest.approx(1.0)
+    assert set(df["mql_to_sql_verdict"]) == {"too_few"}
+
+
+def _ab_fixture(con):
+    """A: 100 leads created in January, 45 MQL, 4500 spent; B: 100 leads, 30 MQL, 3000 spent;
+    C: 10 leads, 3 MQL, nothing spent. Nobody reached SQL."""
+    for cid, leads, mql, spend in (("A", 100, 45, 4500), ("B", 100, 30, 3000), ("C", 10, 3, 0)):
+        add_campaign(con, cid, f"Campaign {cid}", "social")
+        if spend:
+            add_cost(con, cid, "2026-01-15", spend)
+        con.execute(
+            "INSERT INTO leads (lead_id, created_at, campaign_id, channel, stage, status) "
+            "SELECT ? || i, TIMESTAMP '2026-01-10 10:00:00', ?, 'social', "
+            "CASE WHEN i < ? THEN 'mql' ELSE 'lead' END, 'open' FROM range(?) t(i)",
+            [cid, cid, mql, leads],
+        )
+
+
+def test_verdicts_against_the_rest_by_hand(empty_con):
+    """A (45/100) against B + C pooled (33/110 = 0.3): pooled = 78/210 = 0.3714286;
+    se = sqrt(0.3714286 * 0.6285714 * (1/100 + 1/110)) = sqrt(0.2334694 * 0.0190909)
+       = sqrt(0.0044572) = 0.0667618; z = (0.45 - 0.30) / 0.0667618 = 2.2468; p = 0.0247 -> higher.
+    B (30/100) against A + C (48/110 = 0.4363636): same se; z = -0.1363636 / 0.0667618 = -2.0425;
+    p = 0.0411 -> lower. C: 10 leads -> too few.
+    MQL-to-SQL: nobody reached SQL anywhere: A (45 MQL) vs rest (33 MQL) both >= 30, pooled 0:
+    no difference; C (3 MQL) too few; B (30 MQL) vs A + C (48): no difference."""
+    from analytics.metrics import campaign_comparison
+
+    _ab_fixture(empty_con)
+    df = campaign_comparison(empty_con, Filters(date(2026, 1, 1), date(2026, 1, 31)))
+    r = df.set_index("campaign_id")
+    assert r.loc["A", "mql_yield_verdict"] == "higher"
+    assert r.loc["A", "mql_yield_rest"] == pytest.approx(0.3)
+    assert r.loc["A", "mql_yield_p"] == pytest.approx(0.0247, abs=1e-3)
+    assert r.loc["B", "mql_yield_verdict"] == "lower"
+    assert r.loc["B", "mql_yield_p"] == pytest.approx(0.0411, abs=1e-3)
+    assert r.loc["C", "mql_yield_verdict"] == "too_few"
+    assert list(r["mql_to_sql_verdict"]) == ["no_difference", "no_difference", "too_few"]
+
+
+def test_cost_per_mql_interval_by_hand(empty_con):
+    """A: 4500 / 45 MQL = 100 per MQL; cost per lead 45. Wilson for 45/100: p = 0.45,
+    k = 0.038414588; centre = (0.45 + 0.0192073) / 1.0384146 = 0.4518502;
+    half = 1.959964 / 1.0384146 * sqrt(0.002475 + 0.0000960365) = 1.8874578 * 0.0507054
+         = 0.0957043 -> 0.3561459 to 0.5475545.
+    Cost per MQL: 45 / 0.5475545 = 82.184 to 45 / 0.3561459 = 126.353.
+    C spent nothing: 0 to 0."""
+    from analytics.metrics import campaign_comparison
+
+    _ab_fixture(empty_con)
+    r = campaign_comparison(empty_con, Filters(date(2026, 1, 1), date(2026, 1, 31)))
+    r = r.set_index("campaign_id")
+    assert r.loc["A", "cost_per_mql"] == pytest.approx(100.0)
+    assert r.loc["A", "cost_per_mql_low"] == pytest.approx(82.184, abs=2e-3)
+    assert r.loc["A", "cost_per_mql_high"] == pytest.approx(126.353, abs=2e-3)
+    assert (r.loc["C", "cost_per_mql_low"], r.loc["C", "cost_per_mql_high"]) == (0.0, 0.0)
+
+
+def test_comparison_stats_only_in_cohort_mode(q1):
+    from analytics.metrics import campaign_comparison
+
+    df = campaign_comparison(q1, Q1.with_mode("activity"))
+    for col in ("mql_yield_low", "mql_yield_verdict", "mql_to_sql_high", "cost_per_mql_low"):
+        assert df[col].isna().all(), col
+    # the counts are the plain activity counts
+    assert df.set_index("campaign_id").loc["C1", "mql"] == 4
+
+
+def test_comparison_without_spend_has_no_cost_interval(q1):
+    from analytics.metrics import campaign_comparison
+
+    df = campaign_comparison(q1, Filters(date(2026, 1, 1), date(2026, 3, 31), owners=("Anna",)))
+    assert df["cost_per_mql_low"].isna().all() and df["cost_per_mql_high"].isna().all()
+    assert df["mql_yield_low"].notna().all()  # rates still have their intervals
+
+
+def test_comparison_keeps_the_campaign_columns(q1):
+    from analytics.metrics import CAMPAIGN_COLUMNS, campaign_comparison
+
+    df = campaign_comparison(q1, Q1)
+    assert list(df.columns[: len(CAMPAIGN_COLUMNS)]) == list(CAMPAIGN_COLUMNS)
+    plain = campaigns(q1, Q1)
+    pd.testing.assert_frame_equal(df[list(CAMPAIGN_COLUMNS)], plain, check_like=False)

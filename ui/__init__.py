@@ -8,7 +8,6 @@ from ui.components import (
     cost_note,
     demo_banner,
     download_table,
-    ensure_shell,
     explain,
     ignored_params_notice,
     kpi_row,
@@ -18,6 +17,7 @@ from ui.components import (
 from ui.data import compute, database, options, sales_cycle, settings, span
 from ui.filters import period_text, sidebar_filters
 from ui.i18n import language, language_selector, tr
+from ui.shell import leave_pages_folder_mode
 from ui.url import write_url
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "database",
     "demo_banner",
     "download_table",
-    "ensure_shell",
     "explain",
     "ignored_params_notice",
     "kpi_row",
@@ -44,3 +43,6 @@ __all__ = [
     "tr",
     "write_url",
 ]
+
+# A deep link as the very first request runs a page without dashboard.py: see ui/shell.py.
+leave_pages_folder_mode()

@@ -92,11 +92,16 @@ def ignored_params_notice() -> None:
 
 
 def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
-    """CSV and Excel downloads of a table (formula-looking text cells neutralised)."""
+    """CSV and Excel downloads of a table (formula-looking text cells neutralised).
+
+    The files are built when a button is pressed (deferred), not on every rerun: building an
+    Excel file takes tens of milliseconds per table, which adds up on pages with several.
+    """
+    frame = df.copy()
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         tr("app.download_csv"),
-        to_csv_bytes(df),
+        lambda: to_csv_bytes(frame),
         file_name=f"{basename}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -105,7 +110,7 @@ def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
     )
     right.download_button(
         tr("app.download_xlsx"),
-        to_xlsx_bytes(df),
+        lambda: to_xlsx_bytes(frame),
         file_name=f"{basename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
@@ -139,20 +144,3 @@ def adhoc_banner() -> None:
         set_adhoc(None)
 
     right.button(tr("app.adhoc_back"), on_click=back, key="adhoc_back", icon=":material/undo:")
-
-
-def ensure_shell() -> None:
-    """Run the page inside dashboard.py's navigation, also for the first visit of a fresh
-    server that lands on a deep link (``/upload``).
-
-    With a ``pages/`` folder beside it, Streamlit starts in its old multipage mode and runs a
-    deep-linked page file alone (no navigation, language switch or banner) until some session
-    has run dashboard.py, whose ``st.navigation`` turns that mode off for good. A page that
-    finds itself run alone turns it off and reruns: the rerun goes through dashboard.py, which
-    routes to the same page.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()

@@ -22,6 +22,7 @@ import streamlit as st
 
 from analytics import demo, metrics, store
 from analytics.filters import Filters
+from analytics.metrics import quality
 from analytics.metrics.options import data_span, filter_options
 
 DEMO_LEADS = 30_000
@@ -35,6 +36,10 @@ METRICS: dict[str, Callable[..., Any]] = {
     "campaigns": metrics.campaigns,
     "weekly": metrics.weekly,
     "velocity": metrics.velocity,
+    "campaign_comparison": metrics.campaign_comparison,
+    "quality_breakdowns": quality.quality_breakdowns,
+    "bant_audit": quality.bant_audit,
+    "bant_audit_leads": quality.bant_audit_leads,
 }
 
 #: Whole-database facts (no filters).
@@ -157,25 +162,35 @@ def database() -> DbRef:
 
 
 @st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
-def _cached(name: str, key: str, signature: tuple[int, ...], filters: Filters | None) -> Any:
+def _cached(
+    name: str,
+    key: str,
+    signature: tuple[int, ...],
+    filters: Filters | None,
+    params: tuple[tuple[str, Any], ...] = (),
+) -> Any:
     with _sources[key].reading() as con:
         if filters is None:
             return FACTS[name](con)
-        return METRICS[name](con, filters)
+        return METRICS[name](con, filters, **dict(params))
 
 
-def _run(name: str, filters: Filters | None) -> Any:
+def _run(name: str, filters: Filters | None, params: tuple[tuple[str, Any], ...] = ()) -> Any:
     db = database()
     try:
-        return _cached(name, db.key, db.signature, filters)
+        return _cached(name, db.key, db.signature, filters, params)
     except store.DatabaseBusy as exc:
         _busy(exc)
         raise
 
 
-def compute(name: str, filters: Filters) -> Any:
-    """Run metric ``name`` (see :data:`METRICS`) for ``filters``, cached."""
-    return _run(name, filters)
+def compute(name: str, filters: Filters, **params: Any) -> Any:
+    """Run metric ``name`` (see :data:`METRICS`) for ``filters``, cached.
+
+    ``params``: further keyword arguments of the metric (a grouping, a page of a list); they
+    must be hashable and are part of the cache key.
+    """
+    return _run(name, filters, tuple(sorted(params.items())))
 
 
 def options() -> Any:

@@ -3,7 +3,12 @@
 Each has a ``*_query(filters)`` twin that returns the SQL it runs (for "How is this computed?").
 """
 
-from analytics.metrics.campaigns import CAMPAIGN_COLUMNS, campaigns, campaigns_query
+from analytics.metrics.campaigns import (
+    CAMPAIGN_COLUMNS,
+    campaign_comparison,
+    campaigns,
+    campaigns_query,
+)
 from analytics.metrics.summary import CostNote, Summary, funnel, summary, summary_query
 from analytics.metrics.velocity import sales_cycle_days, velocity, velocity_query
 from analytics.metrics.weekly import WEEKLY_COUNTS, week_over_week, weekly, weekly_query
@@ -13,6 +18,7 @@ __all__ = [
     "WEEKLY_COUNTS",
     "CostNote",
     "Summary",
+    "campaign_comparison",
     "campaigns",
     "campaigns_query",
     "funnel",
