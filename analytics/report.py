@@ -92,7 +92,9 @@ def build_report(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
     week = metrics.weekly(con, f)
     vel = metrics.velocity(con, f)
     note = None
-    if s.cost_note:
+    if s.cost_note and s.cost_note.reason == "no_costs":
+        note = t("notes.no_cost_data", "en")
+    elif s.cost_note:
         names = ", ".join(t(f"labels.filter.{n}").lower() for n in s.cost_note.filters)
         note = t("notes.cost_hidden", "en", filters=names)
     return {

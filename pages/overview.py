@@ -17,7 +17,7 @@ from analytics.formatting import (
 from analytics.i18n import label
 from analytics.metrics import Summary
 from analytics.model import STAGES
-from ui.charts import layout, stage_colors
+from ui.charts import layout, plot_text, stage_colors
 from ui.components import Tile
 from ui.filters import today
 
@@ -84,7 +84,7 @@ def funnel_chart(now: Summary, lang: str) -> None:
         )
     fig = go.Figure(
         go.Funnel(
-            y=[ui.stage_label(s) for s in STAGES],
+            y=[plot_text(ui.stage_label(s)) for s in STAGES],
             x=[now.count(s) for s in STAGES],
             text=texts,
             textinfo="text",
@@ -161,7 +161,7 @@ def main() -> None:
     young = maturing_age(filters)
     tiles(now, prev, lang, currency, young is not None and prev is not None)
     if now.cost_note:
-        ui.cost_note(now.cost_note.filters)
+        ui.cost_note(now.cost_note.filters, now.cost_note.reason)
     if young is not None:
         age, cycle = young
         st.caption(

@@ -186,3 +186,25 @@ def test_crm_stage_names_from_settings(tmp_path, monkeypatch):
     assert not at.exception
     stages = at.dataframe[0].value["Stage"].tolist()
     assert stages == ["Leads", "MQL", "Звонок", "Opportunities", "Закрытая сделка"]
+
+
+def test_stage_names_from_settings_are_inert_in_the_chart(tmp_path, monkeypatch):
+    """Plotly renders <b>, <a href> in labels: names from settings must reach it escaped."""
+    import json
+
+    from analytics import demo
+
+    path = tmp_path / "hostile.duckdb"
+    demo.create_file(path, leads=200, seed=4, end=date(2026, 11, 22))
+    hostile = '<a href="http://evil.example">Call</a><img src=x onerror=alert(1)>'
+    with store.writing(path) as con:
+        store.write_setting(con, "stage_labels", {"sql": hostile})
+    monkeypatch.setenv("VORONKA_DB", str(path))
+    at = app_test(period="all_time")
+    at.run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    labels = spec["data"][0]["y"]
+    assert labels[2] == (
+        '&lt;a href="http://evil.example"&gt;Call&lt;/a&gt;&lt;img src=x onerror=alert(1)&gt;'
+    )
+    assert "<a" not in json.dumps(labels)

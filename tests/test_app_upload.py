@@ -171,8 +171,9 @@ def test_ambiguous_dates_must_be_chosen_before_import(db):
     assert not button(at, "Import into the database").disabled
     button(at, "Import into the database").click().run()
     with store.reading(db) as con:
-        got = con.execute("SELECT lead_id, created_at::DATE FROM leads WHERE lead_id LIKE 'C_' "
-                          "ORDER BY 1").fetchall()  # fmt: skip
+        got = con.execute(
+            "SELECT lead_id, created_at::DATE FROM leads WHERE lead_id LIKE 'C_' ORDER BY 1"
+        ).fetchall()
     assert [str(d) for _, d in got] == ["2026-04-03", "2026-06-05"]
 
 

@@ -221,7 +221,9 @@ def test_report_on_a_database_written_by_another_tool(tmp_path):
     assert out.returncode == 0, out.stderr
     r = json.loads(out.stdout)
     assert [f["count"] for f in r["funnel"]][:2] == [2, 1]
-    assert r["costs"]["spend"] == 0.0 and r["costs"]["cost_per_lead"] == 0.0
+    # that tool wrote no cost rows: spend is unknown, not zero, and the report says why
+    assert r["costs"]["spend"] is None and r["costs"]["cost_per_lead"] is None
+    assert "No cost data" in r["costs"]["note"]
     assert path.read_bytes() == before  # a report never writes
 
 

@@ -45,12 +45,26 @@ def test_russian_crm_export_in_cp1251(db, tmp_path, capsys):
     path = write(tmp_path, "amo.csv", RU, "cp1251")
     code, out, _ = run(
         capsys,
-        "--db", str(db), "--kind", "leads", str(path),
-        "--map", "ID=lead_id", "--map", "Дата создания=created_at",
-        "--map", "Этап сделки=stage", "--map", "Бюджет=deal_value",
-        "--map", "Ответственный=owner", "--map", "Телефон=phone",
-        "--format", "json",
-    )  # fmt: skip
+        "--db",
+        str(db),
+        "--kind",
+        "leads",
+        str(path),
+        "--map",
+        "ID=lead_id",
+        "--map",
+        "Дата создания=created_at",
+        "--map",
+        "Этап сделки=stage",
+        "--map",
+        "Бюджет=deal_value",
+        "--map",
+        "Ответственный=owner",
+        "--map",
+        "Телефон=phone",
+        "--format",
+        "json",
+    )
     assert code == 0
     assert {k: out[k] for k in ("read", "inserted", "updated", "skipped", "duplicates")} == {
         "read": 3,
@@ -74,9 +88,17 @@ def test_rejected_file_exits_1_with_errors_and_writes_nothing(db, tmp_path, caps
     path = write(tmp_path, "bad.csv", "id,created\nA,2026-01-05\nB,someday\n")
     before = sha(db)
     code, out, err = run(
-        capsys, "--db", str(db), str(path), "--map", "id=lead_id", "--map", "created=created_at",
-        "--format", "json",
-    )  # fmt: skip
+        capsys,
+        "--db",
+        str(db),
+        str(path),
+        "--map",
+        "id=lead_id",
+        "--map",
+        "created=created_at",
+        "--format",
+        "json",
+    )
     assert code == 1
     assert (out["status"], out["read"], out["inserted"], out["rejected"]) == ("rejected", 2, 0, 1)
     assert out["errors"] == [
@@ -95,9 +117,18 @@ def test_rejected_file_exits_1_with_errors_and_writes_nothing(db, tmp_path, caps
 def test_skip_invalid(db, tmp_path, capsys):
     path = write(tmp_path, "bad.csv", "id,created\nA,2026-01-05\nB,someday\n")
     code, out, _ = run(
-        capsys, "--db", str(db), str(path), "--map", "id=lead_id", "--map", "created=created_at",
-        "--skip-invalid", "--format", "json",
-    )  # fmt: skip
+        capsys,
+        "--db",
+        str(db),
+        str(path),
+        "--map",
+        "id=lead_id",
+        "--map",
+        "created=created_at",
+        "--skip-invalid",
+        "--format",
+        "json",
+    )
     assert code == 0
     assert (out["inserted"], out["skipped"], out["rejected"]) == (1, 1, 1)
 
@@ -123,9 +154,17 @@ def test_set_and_status_map_and_update(db, tmp_path, capsys):
             ("B", "mql", "events"),
         ]
     code, out, _ = run(
-        capsys, *base, "--map", "crm=stage", "--status-map", "Hot=sql",
-        "--mode", "update", "--format", "json",
-    )  # fmt: skip
+        capsys,
+        *base,
+        "--map",
+        "crm=stage",
+        "--status-map",
+        "Hot=sql",
+        "--mode",
+        "update",
+        "--format",
+        "json",
+    )
     assert code == 0 and (out["inserted"], out["updated"]) == (0, 2)
     with store.reading(db) as con:
         assert con.execute("SELECT lead_id, stage, channel FROM leads ORDER BY 1").fetchall() == [
@@ -143,8 +182,9 @@ def test_mapping_file_is_the_pages_format(db, tmp_path, capsys):
     mfile = tmp_path / "amo.json"
     mfile.write_text(mapping.to_json(), encoding="utf-8")
     path = write(tmp_path, "amo.csv", RU, "cp1251")
-    code, out, _ = run(capsys, "--db", str(db), str(path), "--mapping", str(mfile),
-                       "--format", "json")  # fmt: skip
+    code, out, _ = run(
+        capsys, "--db", str(db), str(path), "--mapping", str(mfile), "--format", "json"
+    )
     assert code == 0 and out["inserted"] == 3  # no phone mapped: no duplicate
     assert out["mapping"]["status_map"] == {"Переговоры": "sql"}
     with store.reading(db) as con:
@@ -194,8 +234,9 @@ def test_empty_file_json_names_the_reason(db, tmp_path, capsys):
 
 def test_table_output(db, tmp_path, capsys):
     path = write(tmp_path, "bad.csv", "id,created\nA,2026-01-05\nB,someday\n")
-    code, out, _ = run(capsys, "--db", str(db), str(path), "--map", "id=lead_id",
-                       "--map", "created=created_at")  # fmt: skip
+    code, out, _ = run(
+        capsys, "--db", str(db), str(path), "--map", "id=lead_id", "--map", "created=created_at"
+    )
     assert code == 1
     assert out.splitlines()[0].startswith("rejected: read 2, inserted 0")
     assert "row 3, created: 'someday'" in out
@@ -248,12 +289,29 @@ def test_funnel_rows_from_the_cli(db, tmp_path, capsys):
     )
     path = write(tmp_path, "fb.csv", data)
     code, out, _ = run(
-        capsys, "--db", str(db), "--kind", "funnel", str(path),
-        "--map", "campaign=campaign_id", "--map", "Spent=spend",
-        "--map", "Impressions=impressions", "--map", "Clicks=clicks",
-        "--stage", "lead=Total_Conversion", "--stage", "won=Approved_Conversion",
-        "--set", "day=2026-03-02", "--format", "json",
-    )  # fmt: skip
+        capsys,
+        "--db",
+        str(db),
+        "--kind",
+        "funnel",
+        str(path),
+        "--map",
+        "campaign=campaign_id",
+        "--map",
+        "Spent=spend",
+        "--map",
+        "Impressions=impressions",
+        "--map",
+        "Clicks=clicks",
+        "--stage",
+        "lead=Total_Conversion",
+        "--stage",
+        "won=Approved_Conversion",
+        "--set",
+        "day=2026-03-02",
+        "--format",
+        "json",
+    )
     assert code == 0
     assert (out["read"], out["inserted"], out["campaigns_created"], out["merged"]) == (3, 5, 2, 1)
     with store.reading(db) as con:

@@ -263,8 +263,10 @@ def test_formula_cells_are_kept_as_text_and_never_run(tmp_path):
 def test_113_mostly_empty_columns(tmp_path):
     """An amoCRM-style export: 113 columns, most empty; the mapping finds the few that matter."""
     headers = ["ID", "Дата создания", "Этап сделки"] + [f"Поле {i}" for i in range(110)]
-    rows = [["1", "01.02.2026", "Успешно реализовано"] + [""] * 110,
-            ["2", "02.02.2026", "Первичный контакт"] + [""] * 109 + ["x"]]  # fmt: skip
+    rows = [
+        ["1", "01.02.2026", "Успешно реализовано"] + [""] * 110,
+        ["2", "02.02.2026", "Первичный контакт"] + [""] * 109 + ["x"],
+    ]
     text = "\n".join(";".join(r) for r in [headers, *rows]) + "\n"
     path = write(tmp_path, "wide.csv", text)
     upload = open_file(path)

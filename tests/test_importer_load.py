@@ -289,11 +289,23 @@ def test_a_deals_file_adds_won_dates_and_values_to_loaded_leads(db, tmp_path):
         "WHERE lead_id IN ('mql_only', 'lead_only', 'X9') ORDER BY 1",
     )
     assert got == [
-        ("lead_only", datetime(2026, 1, 5, 9), "won", "won", datetime(2026, 3, 1),
-         Decimal("700.00")),
-        ("mql_only", datetime(2026, 1, 6, 9), "won", "won", datetime(2026, 2, 10, 12),
-         Decimal("1500.00")),
-    ]  # fmt: skip
+        (
+            "lead_only",
+            datetime(2026, 1, 5, 9),
+            "won",
+            "won",
+            datetime(2026, 3, 1),
+            Decimal("700.00"),
+        ),
+        (
+            "mql_only",
+            datetime(2026, 1, 6, 9),
+            "won",
+            "won",
+            datetime(2026, 2, 10, 12),
+            Decimal("1500.00"),
+        ),
+    ]
     # Q1 cohort by hand: the fixture had 2 won (won_full, won_skipped_sql); now 4
     with store.reading(db) as con:
         s = summary_of(con)
@@ -332,8 +344,10 @@ def test_campaigns_file(db, tmp_path):
         "C3;Вебинар;lead_magnet;входящий;01.03.2026;31.03.2026;50 000\n"
         "C1;Search renamed;paid_search;inbound;;;\n"
     )
-    mapping = Mapping.suggested("campaigns", ["Campaign ID", "Название", "Канал", "Направление",
-                                              "Начало", "Окончание", "Бюджет"])  # fmt: skip
+    mapping = Mapping.suggested(
+        "campaigns",
+        ["Campaign ID", "Название", "Канал", "Направление", "Начало", "Окончание", "Бюджет"],
+    )
     assert mapping.columns == {
         "campaign_id": "Campaign ID",
         "name": "Название",
@@ -348,9 +362,16 @@ def test_campaigns_file(db, tmp_path):
     assert rows(db, "SELECT * FROM campaigns ORDER BY campaign_id") == [
         ("C1", "Search renamed", "paid_search", "inbound", None, None, Decimal("5000.00")),
         ("C2", "Expo", "events", "outbound", None, None, Decimal("2000.00")),
-        ("C3", "Вебинар", "lead_magnet", "inbound", date(2026, 3, 1), date(2026, 3, 31),
-         Decimal("50000.00")),
-    ]  # fmt: skip
+        (
+            "C3",
+            "Вебинар",
+            "lead_magnet",
+            "inbound",
+            date(2026, 3, 1),
+            date(2026, 3, 31),
+            Decimal("50000.00"),
+        ),
+    ]
 
 
 def test_costs_per_day_are_summed_per_campaign_and_day_and_unknown_campaigns_created(db, tmp_path):
@@ -366,9 +387,14 @@ def test_costs_per_day_are_summed_per_campaign_and_day_and_unknown_campaigns_cre
     )
     mapping = Mapping(
         kind="costs",
-        columns={"campaign_id": "Campaign", "day": "Day", "spend": "Cost",
-                 "impressions": "Impressions", "clicks": "Clicks"},
-    )  # fmt: skip
+        columns={
+            "campaign_id": "Campaign",
+            "day": "Day",
+            "spend": "Cost",
+            "impressions": "Impressions",
+            "clicks": "Clicks",
+        },
+    )
     path = write(tmp_path, "costs.csv", text.replace("$2,000.00", '"$2,000.00"'))
     summary = import_file(db, path, mapping)
     assert (summary.read, summary.inserted, summary.skipped, summary.merged) == (4, 2, 1, 1)
@@ -382,8 +408,9 @@ def test_costs_per_day_are_summed_per_campaign_and_day_and_unknown_campaigns_cre
     assert rows(db, "SELECT campaign_id, name FROM campaigns WHERE campaign_id = 'Y7'") == [
         ("Y7", "Y7")
     ]
-    assert rows(db, "SELECT spend FROM campaign_costs WHERE campaign_id = 'C1' AND day = "
-                    "DATE '2026-01-10'") == [(Decimal("600.00"),)]  # fmt: skip
+    assert rows(
+        db, "SELECT spend FROM campaign_costs WHERE campaign_id = 'C1' AND day = DATE '2026-01-10'"
+    ) == [(Decimal("600.00"),)]
 
 
 def test_costs_per_period_are_spread_over_the_days_exactly(db, tmp_path):
@@ -392,16 +419,22 @@ def test_costs_per_period_are_spread_over_the_days_exactly(db, tmp_path):
     text = "campaign,from,to,spend,clicks\nC9,2026-03-01,2026-03-03,100,10\n"
     mapping = Mapping(
         kind="costs",
-        columns={"campaign_id": "campaign", "day": "from", "date_to": "to", "spend": "spend",
-                 "clicks": "clicks"},
-    )  # fmt: skip
+        columns={
+            "campaign_id": "campaign",
+            "day": "from",
+            "date_to": "to",
+            "spend": "spend",
+            "clicks": "clicks",
+        },
+    )
     import_file(db, write(tmp_path, "p.csv", text), mapping)
-    assert rows(db, "SELECT day, spend, clicks FROM campaign_costs WHERE campaign_id = 'C9' "
-                    "ORDER BY day") == [
+    assert rows(
+        db, "SELECT day, spend, clicks FROM campaign_costs WHERE campaign_id = 'C9' ORDER BY day"
+    ) == [
         (date(2026, 3, 1), Decimal("33.33"), 3),
         (date(2026, 3, 2), Decimal("33.33"), 3),
         (date(2026, 3, 3), Decimal("33.34"), 4),
-    ]  # fmt: skip
+    ]
 
 
 FUNNEL = (
@@ -418,16 +451,25 @@ def test_aggregate_funnel_rows_become_campaigns_costs_and_leads(tmp_path):
     Overview numbers of the ad-hoc view: leads 5, won 1, spend 3.25, CPL 0.65, CAC 3.25."""
     mapping = Mapping(
         kind="funnel",
-        columns={"campaign_id": "campaign", "spend": "Spent", "impressions": "Impressions",
-                 "clicks": "Clicks"},
+        columns={
+            "campaign_id": "campaign",
+            "spend": "Spent",
+            "impressions": "Impressions",
+            "clicks": "Clicks",
+        },
         fixed={"day": "2026-03-02"},
         stages={"lead": "Total_Conversion", "won": "Approved_Conversion"},
-    )  # fmt: skip
+    )
     upload = open_file(write(tmp_path, "fb.csv", FUNNEL))
     assert upload.numeric_columns() == [
-        "ad", "campaign", "Impressions", "Clicks", "Spent",
-        "Total_Conversion", "Approved_Conversion",
-    ]  # fmt: skip
+        "ad",
+        "campaign",
+        "Impressions",
+        "Clicks",
+        "Spent",
+        "Total_Conversion",
+        "Approved_Conversion",
+    ]
     source = adhoc_source(stage(upload, mapping), "fb.csv")
     with source.reading() as con:
         assert con.execute(
@@ -467,12 +509,17 @@ def test_dry_run_writes_nothing_and_says_what_would_happen(db, tmp_path):
     path = write(tmp_path, "w.csv", text)
     before = sha(db)
     summary = import_file(
-        db, path, Mapping(kind="leads", columns={"lead_id": "id", "created_at": "created"}),
+        db,
+        path,
+        Mapping(kind="leads", columns={"lead_id": "id", "created_at": "created"}),
         dry_run=True,
-    )  # fmt: skip
+    )
     assert (summary.status, summary.inserted, summary.duplicates, summary.skipped) == (
-        "dry_run", 1, 1, 1,
-    )  # fmt: skip
+        "dry_run",
+        1,
+        1,
+        1,
+    )
     assert sha(db) == before
 
 

@@ -178,13 +178,15 @@ def test_empty_database_has_no_values_not_zeros(empty_con):
     assert s.overall_conversion("won") is None
     assert s.mql_to_sql is None
     assert s.ctr is None
-    assert s.spend == 0.0
+    # no cost row at all: spend is unknown (a sum over nothing), not zero
+    assert s.spend is None and s.cost_note is not None and s.cost_note.reason == "no_costs"
     assert s.cost_per_lead is None and s.cost_per_client is None and s.romi is None
+    assert s.revenue == 0.0  # no clients: revenue really is zero
 
 
 def test_filter_matching_nothing(q1):
     s = summary(q1, Filters(date(2026, 1, 1), date(2026, 3, 31), channels=("no_such",)))
-    assert s.counts["lead"] == 0 and s.spend == 0.0 and s.cost_per_lead is None
+    assert s.counts["lead"] == 0 and s.spend is None and s.cost_per_lead is None
 
 
 def test_product_example_conversion_2_of_100(empty_con):
@@ -234,3 +236,43 @@ def test_query_is_parametrised_and_shows_values(q1):
     assert "O'Brien" not in s.query.sql.text  # bound, not formatted
     assert "'O''Brien'" in s.query.rendered()  # shown to people with quotes escaped
     assert s.counts["lead"] == 0
+
+
+def test_zero_spend_rows_are_zero_not_unknown(empty_con):
+    """A campaign whose cost rows say 0 has spent nothing: CPL 0, not "-"."""
+    add_campaign(empty_con, "F", "Free webinar", "lead_magnet")
+    add_cost(empty_con, "F", "2026-05-10", 0, 100, 10)
+    add_lead(empty_con, "f1", "2026-05-11 10:00:00", campaign_id="F", channel="lead_magnet")
+    s = summary(empty_con, Filters(date(2026, 5, 1), date(2026, 5, 31)))
+    assert (s.spend, s.cost_per_lead, s.cost_note) == (0.0, 0.0, None)
+
+
+def test_clients_without_deal_values_have_unknown_revenue(empty_con):
+    """Won leads but no deal value recorded (an ads export): revenue and ROMI are unknown."""
+    add_campaign(empty_con, "K", "Campaign", "social")
+    add_cost(empty_con, "K", "2026-05-10", 500)
+    add_lead(
+        empty_con,
+        "w1",
+        "2026-05-11 10:00:00",
+        "won",
+        "won",
+        campaign_id="K",
+        won_at="2026-05-20 10:00:00",
+    )
+    s = summary(empty_con, Filters(date(2026, 5, 1), date(2026, 5, 31)))
+    assert s.revenue is None and s.romi is None
+    assert s.cost_per_client == 500.0
+    # one valued client is enough to know the revenue (the other counts as 0)
+    add_lead(
+        empty_con,
+        "w2",
+        "2026-05-12 10:00:00",
+        "won",
+        "won",
+        campaign_id="K",
+        won_at="2026-05-21 10:00:00",
+        deal_value=2000,
+    )
+    s = summary(empty_con, Filters(date(2026, 5, 1), date(2026, 5, 31)))
+    assert s.revenue == 2000.0 and s.romi == pytest.approx(3.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -31,6 +32,12 @@ _PALETTE = (
     "#7570b3",
 )
 CHANNEL_COLORS: dict[str, str] = dict(zip(CHANNELS, _PALETTE, strict=True))
+
+
+def plot_text(text: str) -> str:
+    """Text from data or settings, made inert for plotly (which renders ``<b>``, ``<a href>``
+    and friends in labels, legends and titles); plotly shows the entities as the characters."""
+    return html.escape(str(text), quote=False)
 
 
 def channel_color(channel: str) -> str:

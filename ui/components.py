@@ -56,7 +56,11 @@ def demo_banner() -> None:
         st.info(tr("app.demo_banner", leads=fmt_int(leads, language())), icon=":material/science:")
 
 
-def cost_note(filters: Sequence[str]) -> None:
+def cost_note(filters: Sequence[str], reason: str = "lead_level") -> None:
+    """Why cost metrics are not shown: lead-level ``filters``, or no cost data at all."""
+    if reason == "no_costs":
+        st.caption(":material/info: " + tr("notes.no_cost_data"))
+        return
     lang = language()
     names = ", ".join(label("filter", n, lang).lower() for n in filters)
     st.caption(":material/info: " + tr("notes.cost_hidden", filters=names))

@@ -7,7 +7,6 @@ Used by the Campaigns and Lead quality pages; computes nothing (the numbers come
 from __future__ import annotations
 
 import copy
-import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,7 @@ import streamlit as st
 
 from analytics.i18n import t
 from analytics.stats import VERDICTS
-from ui.charts import layout
+from ui.charts import layout, plot_text
 
 VERDICT_COLORS: dict[str, str] = {
     "higher": "#1a9850",
@@ -54,12 +53,6 @@ def interval_text(low: Any, high: Any, fmt: Formatter, lang: str) -> str:
     if is_missing(high):
         return t("rates.at_least", lang, value=fmt(low))
     return f"{fmt(low)} – {fmt(high)}"
-
-
-def plot_text(text: str) -> str:
-    """Text from data or settings, made inert for plotly (which renders ``<b>``, ``<a href>``
-    and friends in labels, legends and titles); plotly shows the entities as the characters."""
-    return html.escape(str(text), quote=False)
 
 
 def separators(lang: str) -> str:

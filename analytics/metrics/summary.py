@@ -15,9 +15,15 @@ from analytics.sql import Query, Sql, join, where
 
 @dataclass(frozen=True)
 class CostNote:
-    """Why cost metrics are not shown: the lead-level filters that are set."""
+    """Why cost metrics are not shown.
+
+    ``lead_level``: the lead-level filters in ``filters`` are set, and spend belongs to
+    campaigns. ``no_costs``: no ``campaign_costs`` row matches the view, so spend is unknown
+    (not zero: a sum over nothing is no value).
+    """
 
     filters: tuple[str, ...]
+    reason: str = "lead_level"
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Summary:
     filters: Filters
     counts: dict[Stage, int]
     undated: dict[Stage, int]
-    revenue: float
+    revenue: float | None
     spend: float | None
     impressions: int | None
     clicks: int | None
@@ -88,7 +94,7 @@ class Summary:
     @property
     def romi(self) -> float | None:
         """(revenue - spend) / spend."""
-        if self.spend is None:
+        if self.spend is None or self.revenue is None:
             return None
         return ratio(self.revenue - self.spend, self.spend)
 
@@ -116,6 +122,11 @@ def summary_query(f: Filters) -> Query:
         for stage in STAGES:
             cols.append(Sql(f"0 AS undated_{stage}"))
         cols.append(Sql("sum(l.deal_value) FILTER (WHERE l.stage = 'won') AS revenue"))
+        cols.append(
+            Sql(
+                "count(*) FILTER (WHERE l.stage = 'won' AND l.deal_value IS NOT NULL) AS valued_won"
+            )
+        )
     else:
         created = in_period("l.created_at", f)
         for stage in STAGES:
@@ -133,7 +144,12 @@ def summary_query(f: Filters) -> Query:
                 + reached(stage)
                 + f" AND l.{STAGE_TIMESTAMP[stage]} IS NULL) AS undated_{stage}"
             )
-        cols.append("sum(l.deal_value) FILTER (WHERE " + in_period("l.won_at", f) + ") AS revenue")
+        won_in_period = in_period("l.won_at", f)
+        cols.append("sum(l.deal_value) FILTER (WHERE " + won_in_period + ") AS revenue")
+        cols.append(
+            "count(*) FILTER (WHERE " + won_in_period + " AND l.deal_value IS NOT NULL) "
+            "AS valued_won"
+        )
         if f.date_from or f.date_to:
             any_in_period = join([in_period(f"l.{STAGE_TIMESTAMP[s]}", f) for s in STAGES], " OR ")
             lead_where = [*lead_where, "(" + any_in_period + ")"]
@@ -141,32 +157,45 @@ def summary_query(f: Filters) -> Query:
     if f.costs_defined:
         costs_part = (
             "SELECT sum(cc.spend) AS spend, sum(cc.impressions) AS impressions, "
-            "sum(cc.clicks) AS clicks\nFROM campaign_costs cc\n" + where(cost_conditions(f, "cc"))
+            "sum(cc.clicks) AS clicks, count(*) AS cost_rows\nFROM campaign_costs cc\n"
+            + where(cost_conditions(f, "cc"))
         )
     else:
         costs_part = Sql(
-            "SELECT NULL AS spend, NULL AS impressions, NULL AS clicks  -- lead-level filter set"
+            "SELECT NULL AS spend, NULL AS impressions, NULL AS clicks, 0 AS cost_rows"
+            "  -- lead-level filter set"
         )
     sql = "WITH l AS (\n" + leads_part + "\n), k AS (\n" + costs_part + "\n)\nSELECT * FROM l, k"
     return Query(sql, "summary")
 
 
 def summary(con: duckdb.DuckDBPyConnection, f: Filters) -> Summary:
-    """Funnel counts, awareness, spend and revenue (see :class:`Summary`)."""
+    """Funnel counts, awareness, spend and revenue (see :class:`Summary`).
+
+    Spend, impressions and clicks are None when a lead-level filter is set or when no cost row
+    matches the view. Revenue is None when there are clients but none has a deal value (unknown,
+    not zero); with no clients it is 0.
+    """
     query = summary_query(f)
     cur = query.run(con)
     names = [d[0] for d in cur.description]
     row = dict(zip(names, cur.fetchone() or (), strict=True))
-    costs = f.costs_defined
+    counts: dict[Stage, int] = {s: int(row[f"n_{s}"] or 0) for s in STAGES}
+    note: CostNote | None = None
+    if not f.costs_defined:
+        note = CostNote(f.lead_level_filters)
+    elif not row["cost_rows"]:
+        note = CostNote((), "no_costs")
+    unknown_revenue = counts["won"] > 0 and not row["valued_won"]
     return Summary(
         filters=f,
-        counts={s: int(row[f"n_{s}"] or 0) for s in STAGES},
+        counts=counts,
         undated={s: int(row[f"undated_{s}"] or 0) for s in STAGES},
-        revenue=number(row["revenue"]),
-        spend=number(row["spend"]) if costs else None,
-        impressions=int(row["impressions"] or 0) if costs else None,
-        clicks=int(row["clicks"] or 0) if costs else None,
-        cost_note=None if costs else CostNote(f.lead_level_filters),
+        revenue=None if unknown_revenue else number(row["revenue"]),
+        spend=None if note else number(row["spend"]),
+        impressions=None if note else int(row["impressions"] or 0),
+        clicks=None if note else int(row["clicks"] or 0),
+        cost_note=note,
         query=query,
     )
 
