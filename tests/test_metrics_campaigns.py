@@ -76,6 +76,10 @@ def test_campaign_with_spend_and_no_leads_and_campaign_without_costs(q1):
     r = rows(campaigns(q1, Q1))
     assert r["C3"]["leads"] == 0 and r["C3"]["spend"] == 300.0
     assert pd.isna(r["C3"]["cost_per_lead"])  # no leads: no CPL
+    # no cost row at all: spend unknown (not zero), so no cost per lead either
+    assert pd.isna(r["REF"]["spend"]) and pd.isna(r["REF"]["cost_per_lead"])
+    add_cost(q1, "REF", "2026-02-02", 0)  # a recorded zero: the programme is free
+    r = rows(campaigns(q1, Q1))
     assert r["REF"]["spend"] == 0.0 and r["REF"]["cost_per_lead"] == 0.0
 
 
@@ -139,7 +143,8 @@ def test_grouped_by_channel(q1):
     assert ps["romi"] == pytest.approx(3500 / 1500)
     ev = r["events"]
     assert (ev["campaigns"], ev["spend"], ev["leads"], ev["won"]) == (1, 1000.0, 2, 1)
-    assert (r["cold_outreach"]["leads"], r["cold_outreach"]["spend"]) == (1, 0.0)
+    # GHOST has no cost rows: the group's spend is unknown, not zero
+    assert r["cold_outreach"]["leads"] == 1 and pd.isna(r["cold_outreach"]["spend"])
     # ordered by spend
     assert list(df["channel"]) == ["paid_search", "events", "cold_outreach"]
 
@@ -211,8 +216,7 @@ def _ab_fixture(con):
     C: 10 leads, 3 MQL, nothing spent. Nobody reached SQL."""
     for cid, leads, mql, spend in (("A", 100, 45, 4500), ("B", 100, 30, 3000), ("C", 10, 3, 0)):
         add_campaign(con, cid, f"Campaign {cid}", "social")
-        if spend:
-            add_cost(con, cid, "2026-01-15", spend)
+        add_cost(con, cid, "2026-01-15", spend)  # C: a recorded zero, not a missing row
         con.execute(
             "INSERT INTO leads (lead_id, created_at, campaign_id, channel, stage, status) "
             "SELECT ? || i, TIMESTAMP '2026-01-10 10:00:00', ?, 'social', "

@@ -99,15 +99,13 @@ def campaigns_query(f: Filters, by: str = "campaign") -> Query:
     sql = (
         "WITH k AS (\n  " + costs + "\n), l AS (\n  " + _lead_counts(f) + "\n), j AS (\n"
         "  SELECT coalesce(k.campaign_id, l.campaign_id) AS campaign_id, l.lead_channel,\n"
-        + (
-            "         coalesce(k.spend, 0) AS spend, coalesce(k.impressions, 0) AS impressions,\n"
-            "         coalesce(k.clicks, 0) AS clicks,\n"
-            if f.costs_defined
-            else "         k.spend, k.impressions, k.clicks,\n"
-        )
+        # no cost row for a campaign: its spend is unknown (NULL), not zero
+        + "         k.spend, k.impressions, k.clicks,\n"
         + "         coalesce(l.leads, 0) AS leads, coalesce(l.mql, 0) AS mql,\n"
         "         coalesce(l.sql, 0) AS sql, coalesce(l.opportunity, 0) AS opportunity,\n"
-        "         coalesce(l.won, 0) AS won, coalesce(l.revenue, 0) AS revenue\n"
+        "         coalesce(l.won, 0) AS won,\n"
+        # clients without any deal value: revenue unknown; no clients: revenue 0
+        "         CASE WHEN coalesce(l.won, 0) = 0 THEN 0 ELSE l.revenue END AS revenue\n"
         "  FROM k FULL OUTER JOIN l ON k.campaign_id = l.campaign_id\n"
         "), g AS (\n  SELECT " + key + " AS key, " + group_cols + ",\n"
         "         sum(j.spend) AS spend, sum(j.impressions) AS impressions,\n"
@@ -141,7 +139,9 @@ def campaigns_query(f: Filters, by: str = "campaign") -> Query:
 def campaigns(con: duckdb.DuckDBPyConnection, f: Filters, by: str = "campaign") -> pd.DataFrame:
     """One row per campaign with spend or leads in the view.
 
-    Spend, impressions and clicks: that campaign's ``campaign_costs`` days in the period.
+    Spend, impressions and clicks: that campaign's ``campaign_costs`` days in the period; None
+    when it has no cost row there (unknown, not zero). Revenue: None when it has clients but none
+    with a deal value.
     Counts: that campaign's leads, by the view's mode (cohort: created in the period and
     reached the stage; activity: stage timestamp in the period). Rates are None where the
     denominator is zero. With a lead-level filter, spend and every cost column are None.
