@@ -1,0 +1,253 @@
+"""The limit: minimal hand-written DuckDB SQL, one query per figure, producing the page's numbers.
+
+Written without the app's query builders, for the filters the harness uses (a period and the
+mode), so "page / limit" says what the app's general machinery costs over the least work DuckDB
+must do. Each function returns the normalised form of :func:`bench.common.normalise`; a test
+and every harness run check the numbers are the same as the page's.
+
+A metric a page asks for that has no entry in :data:`LIMITS` is reported as "no limit yet":
+add one here (and to :mod:`bench.naive`) when a new metric lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import duckdb
+
+from analytics.filters import Filters
+from analytics.model import STAGE_TIMESTAMP, STAGES, VELOCITY_PAIRS, stages_from
+from bench.common import (
+    CAMPAIGN_FIELDS,
+    FRAME_FIELDS,
+    ROW_KEYS,
+    SUMMARY_FIELDS,
+    plain,
+    rows_of,
+    supported_filters,
+)
+
+TS = [STAGE_TIMESTAMP[s] for s in STAGES]  # created_at, mql_at, sql_at, opportunity_at, won_at
+
+
+def _bounds(f: Filters) -> tuple[datetime | None, datetime | None]:
+    lo = datetime.combine(f.date_from, time.min) if f.date_from else None
+    hi = datetime.combine(f.date_to + timedelta(days=1), time.min) if f.date_to else None
+    return lo, hi
+
+
+def _in(col: str, f: Filters) -> tuple[str, list[Any]]:
+    """``col`` in the period (timestamp column); unbounded: the timestamp is set."""
+    lo, hi = _bounds(f)
+    parts, params = [], []
+    if lo is not None:
+        parts.append(f"{col} >= ?")
+        params.append(lo)
+    if hi is not None:
+        parts.append(f"{col} < ?")
+        params.append(hi)
+    return (" AND ".join(parts) or f"{col} IS NOT NULL"), params
+
+
+def _day_in(col: str, f: Filters) -> tuple[str, list[Any]]:
+    parts, params = [], []
+    if f.date_from:
+        parts.append(f"{col} >= ?")
+        params.append(f.date_from)
+    if f.date_to:
+        parts.append(f"{col} <= ?")
+        params.append(f.date_to)
+    return (" AND ".join(parts) or "TRUE"), params
+
+
+def _reached(stage: str) -> str:
+    return "stage IN (" + ", ".join(f"'{s}'" for s in stages_from(stage)) + ")"  # type: ignore[arg-type]
+
+
+def summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
+    supported_filters(f)
+    params: list[Any] = []
+    if f.mode == "cohort":
+        where, params = _in("created_at", f)
+        cols = ["count(*)"] + [f"count(*) FILTER (WHERE {_reached(s)})" for s in STAGES[1:]]
+        cols += ["0"] * len(STAGES)
+        cols.append("sum(deal_value) FILTER (WHERE stage = 'won')")
+    else:
+        cols, where_any = [], []
+        for ts in TS:
+            cond, p = _in(ts, f)
+            cols.append(f"count(*) FILTER (WHERE {cond})")
+            params += p
+            where_any.append((cond, p))
+        created, p_created = _in("created_at", f)
+        cols.append("0")
+        for stage in STAGES[1:]:
+            cols.append(
+                f"count(*) FILTER (WHERE {created} AND {_reached(stage)} "
+                f"AND {STAGE_TIMESTAMP[stage]} IS NULL)"
+            )
+            params += p_created
+        won, p_won = _in("won_at", f)
+        cols.append(f"sum(deal_value) FILTER (WHERE {won})")
+        params += p_won
+        where = " OR ".join(f"({c})" for c, _ in where_any)
+        for _, p in where_any:
+            params += p
+    days, p_days = _day_in("day", f)
+    sql = (
+        f"SELECT * FROM (SELECT {', '.join(cols)} FROM leads WHERE {where}), "
+        f"(SELECT sum(spend), sum(impressions), sum(clicks) FROM campaign_costs WHERE {days})"
+    )
+    row = con.execute(sql, params + p_days).fetchone() or ()
+    names = [f"n_{s}" for s in STAGES] + [f"undated_{s}" for s in STAGES] + list(SUMMARY_FIELDS)
+    out = {k: plain(v) for k, v in zip(names, row, strict=True)}
+    out["revenue"] = out["revenue"] or 0.0
+    out["spend"] = out["spend"] or 0.0
+    out["impressions"] = int(out["impressions"] or 0)
+    out["clicks"] = int(out["clicks"] or 0)
+    return out
+
+
+def campaigns(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    supported_filters(f)
+    if f.mode == "cohort":
+        created, params = _in("created_at", f)
+        counts = ", ".join(
+            ["count(*) AS leads"]
+            + [f"count(*) FILTER (WHERE {_reached(s)}) AS {s}" for s in STAGES[1:]]
+            + ["sum(deal_value) FILTER (WHERE stage = 'won') AS revenue"]
+        )
+        where = created
+    else:
+        parts, params, conds = [], [], []
+        for stage, ts in zip(STAGES, TS, strict=True):
+            cond, p = _in(ts, f)
+            parts.append(
+                f"count(*) FILTER (WHERE {cond}) AS {'leads' if stage == 'lead' else stage}"
+            )
+            params += p
+            conds.append((cond, p))
+        won, p_won = _in("won_at", f)
+        parts.append(f"sum(deal_value) FILTER (WHERE {won}) AS revenue")
+        params += p_won
+        counts = ", ".join(parts)
+        where = " OR ".join(f"({c})" for c, _ in conds)
+        for _, p in conds:
+            params += p
+    days, p_days = _day_in("day", f)
+    sql = f"""
+    SELECT campaign_id, spend, impressions, clicks,
+           clicks / nullif(impressions, 0) AS ctr,
+           leads, mql, sql, opportunity, won, revenue,
+           spend / nullif(leads, 0) AS cost_per_lead, spend / nullif(mql, 0) AS cost_per_mql,
+           spend / nullif(sql, 0) AS cost_per_sql, spend / nullif(won, 0) AS cost_per_client,
+           mql / nullif(leads, 0) AS mql_yield, sql / nullif(mql, 0) AS mql_to_sql,
+           (revenue - spend) / nullif(spend, 0) AS romi
+    FROM (
+      SELECT campaign_id, coalesce(k.spend, 0)::DOUBLE AS spend,
+             coalesce(k.impressions, 0) AS impressions, coalesce(k.clicks, 0) AS clicks,
+             coalesce(l.leads, 0) AS leads, coalesce(l.mql, 0) AS mql, coalesce(l.sql, 0) AS sql,
+             coalesce(l.opportunity, 0) AS opportunity, coalesce(l.won, 0) AS won,
+             coalesce(l.revenue, 0)::DOUBLE AS revenue
+      FROM (SELECT campaign_id, {counts} FROM leads
+            WHERE campaign_id IS NOT NULL AND ({where}) GROUP BY campaign_id) l
+      FULL JOIN (SELECT campaign_id, sum(spend) AS spend, sum(impressions) AS impressions,
+                        sum(clicks) AS clicks
+                 FROM campaign_costs WHERE {days} GROUP BY campaign_id) k USING (campaign_id)
+    )"""
+    df = con.execute(sql, params + p_days).df()
+    return rows_of(df, CAMPAIGN_FIELDS, ROW_KEYS["campaigns"])
+
+
+def weekly(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """One scan of leads: each lead's five stage timestamps unnested, kept when in the period."""
+    supported_filters(f)
+    cond, params = _in("e.ts", f)
+    days, p_days = _day_in("day", f)
+    counts = ", ".join(f"count(*) FILTER (WHERE e.k = {i}) AS c{i}" for i in range(len(TS)))
+    given = "date_trunc('week', ?::DATE)::DATE"
+    lo = given if f.date_from else "least((SELECT min(week) FROM a), (SELECT min(week) FROM s))"
+    hi = given if f.date_to else "greatest((SELECT max(week) FROM a), (SELECT max(week) FROM s))"
+    p_bounds = [d for d in (f.date_from, f.date_to) if d]
+    sql = f"""
+    WITH a AS (
+      SELECT date_trunc('week', e.ts)::DATE AS week, {counts},
+             sum(e.value) FILTER (WHERE e.k = {len(TS) - 1}) AS revenue
+      FROM (SELECT unnest([{", ".join(TS)}]) AS ts, unnest(range({len(TS)})) AS k,
+                   deal_value AS value FROM leads) e
+      WHERE {cond} GROUP BY 1
+    ), s AS (
+      SELECT date_trunc('week', day)::DATE AS week, sum(spend) AS spend
+      FROM campaign_costs WHERE {days} GROUP BY 1
+    ), w AS (
+      SELECT unnest(generate_series(lo::TIMESTAMP, hi::TIMESTAMP, INTERVAL 7 DAY))::DATE AS week
+      FROM (SELECT {lo} AS lo, {hi} AS hi) WHERE lo IS NOT NULL
+    )
+    SELECT w.week, coalesce(c0, 0) AS leads, coalesce(c1, 0) AS mql, coalesce(c2, 0) AS sql,
+           coalesce(c3, 0) AS opportunity, coalesce(c4, 0) AS won,
+           coalesce(a.revenue, 0)::DOUBLE AS revenue, coalesce(s.spend, 0)::DOUBLE AS spend,
+           s.spend::DOUBLE / nullif(c0, 0) AS cost_per_lead
+    FROM w LEFT JOIN a USING (week) LEFT JOIN s USING (week)"""
+    df = con.execute(sql, params + p_days + p_bounds).df()
+    return rows_of(df, FRAME_FIELDS["weekly"], ROW_KEYS["weekly"])
+
+
+def velocity(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
+    """One scan of leads: the five pairs' durations unnested, quantiles per pair."""
+    supported_filters(f)
+    a_ts = [STAGE_TIMESTAMP[a] for a, _ in VELOCITY_PAIRS]
+    b_ts = [STAGE_TIMESTAMP[b] for _, b in VELOCITY_PAIRS]
+    days = ", ".join(f"epoch_us({b}) - epoch_us({a})" for a, b in zip(a_ts, b_ts, strict=True))
+    if f.mode == "cohort":
+        where, params = _in("created_at", f)
+        keep, p_keep = "TRUE", []
+    else:
+        where, params = "TRUE", []
+        keep, p_keep = _in("p.b", f)
+    sql = f"""
+    SELECT k, count(*) FILTER (WHERE d >= 0) AS n,
+           quantile_cont(d, [0.5, 0.75, 0.9]) FILTER (WHERE d >= 0) AS q,
+           avg(d) FILTER (WHERE d >= 0) AS mean_days, count(*) FILTER (WHERE d < 0) AS excluded
+    FROM (SELECT unnest(range({len(VELOCITY_PAIRS)})) AS k, unnest([{days}]) / 86400000000.0 AS d,
+                 unnest([{", ".join(b_ts)}]) AS b
+          FROM leads WHERE {where}) p
+    WHERE d IS NOT NULL AND {keep}
+    GROUP BY k"""
+    got = {int(r[0]): r[1:] for r in con.execute(sql, params + p_keep).fetchall()}
+    rows = []
+    for k, (a, b) in enumerate(VELOCITY_PAIRS):
+        n, q, mean, excluded = got.get(k, (0, None, None, 0))
+        q = q or [None, None, None]
+        rows.append(
+            {
+                "from_stage": a,
+                "to_stage": b,
+                "n": int(n),
+                "median_days": plain(q[0]),
+                "p75_days": plain(q[1]),
+                "p90_days": plain(q[2]),
+                "mean_days": plain(mean),
+                "excluded": int(excluded),
+            }
+        )
+    return sorted(rows, key=lambda r: (r["from_stage"], r["to_stage"]))
+
+
+def sales_cycle(con: duckdb.DuckDBPyConnection, f: Filters | None = None) -> float | None:
+    row = con.execute(
+        "SELECT quantile_cont(d, 0.75) FROM (SELECT (epoch_us(won_at) - epoch_us(created_at)) "
+        "/ 86400000000.0 AS d FROM leads WHERE won_at IS NOT NULL) WHERE d >= 0"
+    ).fetchone()
+    return None if row is None else plain(row[0])
+
+
+#: metric name (as in ``ui.data.METRICS`` / ``FACTS``) -> its limit.
+LIMITS: dict[str, Callable[..., Any]] = {
+    "summary": summary,
+    "campaigns": campaigns,
+    "weekly": weekly,
+    "velocity": velocity,
+    "sales_cycle": sales_cycle,
+}
