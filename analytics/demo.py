@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -538,28 +539,9 @@ def _insert_leads(
     sql = _LEAD_INSERT_SQL
     params = [list(COMPANY_PREFIXES), list(COMPANY_ROOTS), list(FIRST_NAMES), list(LAST_NAMES)]
     done = 0
-    for lo in range(0, len(src), CHUNK):
-        hi = min(lo + CHUNK, len(src))
-        chunk = _lead_chunk(
-            rng,
-            camps,
-            src[lo:hi],
-            created_us[lo:hi],
-            lo,
-            n_companies,
-            company_size,
-            company_region,
-            company_industry,
-            now_us,
-        )
-        chunk["created_at"] = pd.Timestamp(base) + pd.to_timedelta(chunk.pop("created_us"), "us")
-        for col in ("mql", "sql", "opportunity", "won", "lost"):
-            us = chunk.pop(f"{col}_us")
-            chunk[f"{col}_at"] = pd.Series(
-                pd.Timestamp(base) + pd.to_timedelta(us, "us"), index=chunk.index
-            ).where(us >= 0)
-        # Arrow, not pandas: DuckDB scans dictionary-encoded columns much faster than categoricals
-        con.register("demo_chunk", pa.Table.from_pandas(chunk, preserve_index=False))
+
+    def insert(table: pa.Table) -> None:
+        con.register("demo_chunk", table)
         try:
             con.execute(sql, params)
         finally:
@@ -567,9 +549,47 @@ def _insert_leads(
         if commit_chunks:
             con.execute("COMMIT")
             con.execute("BEGIN TRANSACTION")
-        done = hi
-        if progress:
-            progress(done, len(src))
+
+    # DuckDB inserts chunk k on a worker thread (it releases the GIL) while numpy builds chunk
+    # k+1 here; one insert at a time, in order, and the random stream stays on this thread, so
+    # the data is the same as a sequential run
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[None] | None = None
+        for lo in range(0, len(src), CHUNK):
+            hi = min(lo + CHUNK, len(src))
+            chunk = _lead_chunk(
+                rng,
+                camps,
+                src[lo:hi],
+                created_us[lo:hi],
+                lo,
+                n_companies,
+                company_size,
+                company_region,
+                company_industry,
+                now_us,
+            )
+            chunk["created_at"] = pd.Timestamp(base) + pd.to_timedelta(
+                chunk.pop("created_us"), "us"
+            )
+            for col in ("mql", "sql", "opportunity", "won", "lost"):
+                us = chunk.pop(f"{col}_us")
+                chunk[f"{col}_at"] = pd.Series(
+                    pd.Timestamp(base) + pd.to_timedelta(us, "us"), index=chunk.index
+                ).where(us >= 0)
+            # Arrow, not pandas: DuckDB scans dictionary columns much faster than categoricals
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            del chunk
+            if pending is not None:
+                pending.result()
+                if progress:
+                    progress(done, len(src))
+            pending = pool.submit(insert, table)
+            done = hi
+        if pending is not None:
+            pending.result()
+            if progress:
+                progress(done, len(src))
     return done
 
 
