@@ -80,7 +80,10 @@ def _query(variant: str) -> str:
     return urlencode(variant_query(variant))
 
 
-def measure_pages(db: Path, pages: list[dict[str, Any]], timeout_s: float = 120) -> list[dict]:
+def measure_pages(
+    db: Path, pages: list[dict[str, Any]], tag: str = "", timeout_s: float = 120
+) -> list[dict]:
+    """Cold start per page; a screenshot of each first render goes to bench/work/screens."""
     from playwright.sync_api import sync_playwright
 
     env = {
@@ -94,13 +97,15 @@ def measure_pages(db: Path, pages: list[dict[str, Any]], timeout_s: float = 120)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=chromium_args())
         try:
             for info in pages:
-                results.append(_one_page(browser, env, info, timeout_s))
+                results.append(_one_page(browser, env, info, tag, timeout_s))
         finally:
             browser.close()
     return results
 
 
-def _one_page(browser: Any, env: dict[str, str], info: dict[str, Any], timeout_s: float) -> dict:
+def _one_page(
+    browser: Any, env: dict[str, str], info: dict[str, Any], tag: str, timeout_s: float
+) -> dict:
     port = _free_port()
     cmd = [
         sys.executable,
@@ -146,6 +151,10 @@ def _one_page(browser: Any, env: dict[str, str], info: dict[str, Any], timeout_s
                 if i == 0:
                     out["cold_start_s"] = rendered - start
                     out["cold_variant"] = variant
+                shot = WORK / "screens" / f"{tag}-{info['url_path'] or 'home'}-{variant}.png"
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shot))
+                out[variant]["screenshot"] = str(shot.relative_to(ROOT))
             finally:
                 context.close()
         out["server_peak_rss_mb"] = _peak_rss_mb(proc.pid)

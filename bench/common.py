@@ -251,6 +251,11 @@ def normalise(name: str, result: Any) -> Any:
         return rows_of(result, FRAME_FIELDS[name], ROW_KEYS[name])
     if name == "sales_cycle":
         return plain(result)
+    if name == "options":
+        return {
+            k: [list(v) if isinstance(v, tuple) else v for v in getattr(result, k)]
+            for k in ("campaigns", "channels", "sources", "owners", "regions", "industries")
+        }
     return None
 
 

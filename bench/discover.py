@@ -135,7 +135,7 @@ def _instrument() -> None:
         with original_reading(*args, **kwargs) as con:
             yield LoggingConnection(con, block["sql"])
 
-    store.reading = reading  # type: ignore[assignment]
+    store.reading = reading
 
 
 def _page_info(page: Any) -> dict[str, Any]:

@@ -66,43 +66,58 @@ def _reached(stage: str) -> str:
     return "stage IN (" + ", ".join(f"'{s}'" for s in stages_from(stage)) + ")"  # type: ignore[arg-type]
 
 
+def _sum_reached(stage: str, col: str = "n") -> str:
+    return f"sum({col}) FILTER (WHERE {_reached(stage)})"
+
+
 def summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
+    """Grouped by stage first, then "reached S" = the sum over stages S and later.
+
+    Testing ``stage IN (...)`` once per stage and row (``count(*) FILTER``) is the costly part
+    of a funnel over millions of leads; grouping by the (five-valued) stage tests it once.
+    """
     supported_filters(f)
     params: list[Any] = []
     if f.mode == "cohort":
         where, params = _in("created_at", f)
-        cols = ["count(*)"] + [f"count(*) FILTER (WHERE {_reached(s)})" for s in STAGES[1:]]
+        inner = (
+            "SELECT stage, count(*) AS n, sum(deal_value) AS v "
+            f"FROM leads WHERE {where} GROUP BY stage"
+        )
+        cols = ["sum(n)"] + [_sum_reached(s) for s in STAGES[1:]]
         cols += ["0"] * len(STAGES)
-        cols.append("sum(deal_value) FILTER (WHERE stage = 'won')")
+        cols.append("sum(v) FILTER (WHERE stage = 'won')")
     else:
-        cols, where_any = [], []
-        for ts in TS:
+        parts, where_any = [], []
+        for i, ts in enumerate(TS):
             cond, p = _in(ts, f)
-            cols.append(f"count(*) FILTER (WHERE {cond})")
+            parts.append(f"count(*) FILTER (WHERE {cond}) AS c{i}")
             params += p
             where_any.append((cond, p))
         created, p_created = _in("created_at", f)
-        cols.append("0")
-        for stage in STAGES[1:]:
-            cols.append(
-                f"count(*) FILTER (WHERE {created} AND {_reached(stage)} "
-                f"AND {STAGE_TIMESTAMP[stage]} IS NULL)"
-            )
+        for i, ts in enumerate(TS):
+            parts.append(f"count(*) FILTER (WHERE {created} AND {ts} IS NULL) AS u{i}")
             params += p_created
         won, p_won = _in("won_at", f)
-        cols.append(f"sum(deal_value) FILTER (WHERE {won})")
+        parts.append(f"sum(deal_value) FILTER (WHERE {won}) AS v")
         params += p_won
         where = " OR ".join(f"({c})" for c, _ in where_any)
         for _, p in where_any:
             params += p
+        inner = f"SELECT stage, {', '.join(parts)} FROM leads WHERE {where} GROUP BY stage"
+        cols = [f"sum(c{i})" for i in range(len(TS))] + ["0"]
+        cols += [_sum_reached(s, f"u{i + 1}") for i, s in enumerate(STAGES[1:])]
+        cols.append("sum(v)")
     days, p_days = _day_in("day", f)
     sql = (
-        f"SELECT * FROM (SELECT {', '.join(cols)} FROM leads WHERE {where}), "
+        f"SELECT * FROM (SELECT {', '.join(cols)} FROM ({inner})), "
         f"(SELECT sum(spend), sum(impressions), sum(clicks) FROM campaign_costs WHERE {days})"
     )
     row = con.execute(sql, params + p_days).fetchone() or ()
     names = [f"n_{s}" for s in STAGES] + [f"undated_{s}" for s in STAGES] + list(SUMMARY_FIELDS)
     out = {k: plain(v) for k, v in zip(names, row, strict=True)}
+    for k in names[: 2 * len(STAGES)]:
+        out[k] = int(out[k] or 0)
     out["revenue"] = out["revenue"] or 0.0
     out["spend"] = out["spend"] or 0.0
     out["impressions"] = int(out["impressions"] or 0)
@@ -113,13 +128,18 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
 def campaigns(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
     supported_filters(f)
     if f.mode == "cohort":
+        # grouped by (campaign, stage) first; "reached S" summed over the small result
         created, params = _in("created_at", f)
         counts = ", ".join(
-            ["count(*) AS leads"]
-            + [f"count(*) FILTER (WHERE {_reached(s)}) AS {s}" for s in STAGES[1:]]
-            + ["sum(deal_value) FILTER (WHERE stage = 'won') AS revenue"]
+            ["sum(n) AS leads"]
+            + [f"{_sum_reached(s)} AS {s}" for s in STAGES[1:]]
+            + ["sum(v) FILTER (WHERE stage = 'won') AS revenue"]
         )
-        where = created
+        source = (
+            "(SELECT campaign_id, stage, count(*) AS n, sum(deal_value) AS v FROM leads "
+            f"WHERE campaign_id IS NOT NULL AND {created} GROUP BY ALL)"
+        )
+        where = "TRUE"
     else:
         parts, params, conds = [], [], []
         for stage, ts in zip(STAGES, TS, strict=True):
@@ -136,6 +156,7 @@ def campaigns(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]
         where = " OR ".join(f"({c})" for c, _ in conds)
         for _, p in conds:
             params += p
+        source = "leads"
     days, p_days = _day_in("day", f)
     sql = f"""
     SELECT campaign_id, spend, impressions, clicks,
@@ -151,7 +172,7 @@ def campaigns(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]
              coalesce(l.leads, 0) AS leads, coalesce(l.mql, 0) AS mql, coalesce(l.sql, 0) AS sql,
              coalesce(l.opportunity, 0) AS opportunity, coalesce(l.won, 0) AS won,
              coalesce(l.revenue, 0)::DOUBLE AS revenue
-      FROM (SELECT campaign_id, {counts} FROM leads
+      FROM (SELECT campaign_id, {counts} FROM {source}
             WHERE campaign_id IS NOT NULL AND ({where}) GROUP BY campaign_id) l
       FULL JOIN (SELECT campaign_id, sum(spend) AS spend, sum(impressions) AS impressions,
                         sum(clicks) AS clicks
@@ -162,22 +183,27 @@ def campaigns(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]
 
 
 def weekly(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
-    """One scan of leads: each lead's five stage timestamps unnested, kept when in the period."""
+    """Per stage timestamp, one scan of just that column (and deal_value for wins)."""
     supported_filters(f)
-    cond, params = _in("e.ts", f)
+    events, params = [], []
+    for k, ts in enumerate(TS):
+        cond, p = _in(ts, f)
+        value = "deal_value" if k == len(TS) - 1 else "NULL"
+        events.append(
+            f"SELECT date_trunc('week', {ts})::DATE AS week, {k} AS k, {value} AS value "
+            f"FROM leads WHERE {cond}"
+        )
+        params += p
     days, p_days = _day_in("day", f)
-    counts = ", ".join(f"count(*) FILTER (WHERE e.k = {i}) AS c{i}" for i in range(len(TS)))
+    counts = ", ".join(f"count(*) FILTER (WHERE k = {i}) AS c{i}" for i in range(len(TS)))
     given = "date_trunc('week', ?::DATE)::DATE"
     lo = given if f.date_from else "least((SELECT min(week) FROM a), (SELECT min(week) FROM s))"
     hi = given if f.date_to else "greatest((SELECT max(week) FROM a), (SELECT max(week) FROM s))"
     p_bounds = [d for d in (f.date_from, f.date_to) if d]
     sql = f"""
     WITH a AS (
-      SELECT date_trunc('week', e.ts)::DATE AS week, {counts},
-             sum(e.value) FILTER (WHERE e.k = {len(TS) - 1}) AS revenue
-      FROM (SELECT unnest([{", ".join(TS)}]) AS ts, unnest(range({len(TS)})) AS k,
-                   deal_value AS value FROM leads) e
-      WHERE {cond} GROUP BY 1
+      SELECT week, {counts}, sum(value) AS revenue
+      FROM ({" UNION ALL ".join(events)}) GROUP BY week
     ), s AS (
       SELECT date_trunc('week', day)::DATE AS week, sum(spend) AS spend
       FROM campaign_costs WHERE {days} GROUP BY 1
@@ -195,27 +221,23 @@ def weekly(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
 
 
 def velocity(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
-    """One scan of leads: the five pairs' durations unnested, quantiles per pair."""
+    """Per pair, one scan of just its two timestamps (and created_at for the cohort)."""
     supported_filters(f)
-    a_ts = [STAGE_TIMESTAMP[a] for a, _ in VELOCITY_PAIRS]
-    b_ts = [STAGE_TIMESTAMP[b] for _, b in VELOCITY_PAIRS]
-    days = ", ".join(f"epoch_us({b}) - epoch_us({a})" for a, b in zip(a_ts, b_ts, strict=True))
-    if f.mode == "cohort":
-        where, params = _in("created_at", f)
-        keep, p_keep = "TRUE", []
-    else:
-        where, params = "TRUE", []
-        keep, p_keep = _in("p.b", f)
+    parts, params = [], []
+    for k, (a, b) in enumerate(VELOCITY_PAIRS):
+        ta, tb = STAGE_TIMESTAMP[a], STAGE_TIMESTAMP[b]
+        cond, p = _in("created_at" if f.mode == "cohort" else tb, f)
+        parts.append(
+            f"SELECT {k} AS k, (epoch_us({tb}) - epoch_us({ta})) / 86400000000.0 AS d "
+            f"FROM leads WHERE {ta} IS NOT NULL AND {tb} IS NOT NULL AND {cond}"
+        )
+        params += p
     sql = f"""
     SELECT k, count(*) FILTER (WHERE d >= 0) AS n,
            quantile_cont(d, [0.5, 0.75, 0.9]) FILTER (WHERE d >= 0) AS q,
            avg(d) FILTER (WHERE d >= 0) AS mean_days, count(*) FILTER (WHERE d < 0) AS excluded
-    FROM (SELECT unnest(range({len(VELOCITY_PAIRS)})) AS k, unnest([{days}]) / 86400000000.0 AS d,
-                 unnest([{", ".join(b_ts)}]) AS b
-          FROM leads WHERE {where}) p
-    WHERE d IS NOT NULL AND {keep}
-    GROUP BY k"""
-    got = {int(r[0]): r[1:] for r in con.execute(sql, params + p_keep).fetchall()}
+    FROM ({" UNION ALL ".join(parts)}) GROUP BY k"""
+    got = {int(r[0]): r[1:] for r in con.execute(sql, params).fetchall()}
     rows = []
     for k, (a, b) in enumerate(VELOCITY_PAIRS):
         n, q, mean, excluded = got.get(k, (0, None, None, 0))
@@ -243,6 +265,39 @@ def sales_cycle(con: duckdb.DuckDBPyConnection, f: Filters | None = None) -> flo
     return None if row is None else plain(row[0])
 
 
+def options(con: duckdb.DuckDBPyConnection, f: Filters | None = None) -> dict[str, Any]:
+    """The filter choices in one scan of leads (the app's query scans it once per column)."""
+    row = con.execute(
+        """
+        SELECT (SELECT list(DISTINCT {'id': campaign_id, 'name': name}) FROM campaigns),
+               list(DISTINCT campaign_id), list(DISTINCT channel), list(DISTINCT source),
+               list(DISTINCT owner), list(DISTINCT region), list(DISTINCT industry),
+               (SELECT list(DISTINCT channel) FROM campaigns)
+        FROM leads
+        """
+    ).fetchone()
+    assert row is not None
+    named, lead_ids, channels, sources, owners, regions, industries, camp_channels = row
+    names = {c["id"]: c["name"] for c in named or []}
+    for cid in lead_ids or []:
+        if cid is not None:
+            names.setdefault(cid, cid)
+
+    def srt(values: Any) -> list[str]:
+        return sorted({str(v) for v in values or [] if v is not None}, key=str.lower)
+
+    return {
+        "campaigns": [
+            list(kv) for kv in sorted(names.items(), key=lambda kv: (kv[1].lower(), kv[0]))
+        ],
+        "channels": srt((channels or []) + (camp_channels or [])),
+        "sources": srt(sources),
+        "owners": srt(owners),
+        "regions": srt(regions),
+        "industries": srt(industries),
+    }
+
+
 #: metric name (as in ``ui.data.METRICS`` / ``FACTS``) -> its limit.
 LIMITS: dict[str, Callable[..., Any]] = {
     "summary": summary,
@@ -250,4 +305,5 @@ LIMITS: dict[str, Callable[..., Any]] = {
     "weekly": weekly,
     "velocity": velocity,
     "sales_cycle": sales_cycle,
+    "options": options,
 }

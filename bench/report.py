@@ -104,6 +104,15 @@ def errors(results: dict[str, Any]) -> list[str]:
                 naive = _naive_rows(size, page, variant)
                 for m in variant_numbers(v, naive)["mismatch"]:
                     out.append(f"{where}: numbers differ: {m}")
+        table = size.get("metric_table", {})
+        if "error" in table:
+            out.append(f"{label} metric table: {table['error'].strip().splitlines()[-1]}")
+        for row in table.get("rows", []):
+            if row.get("same_numbers") not in (None, True):
+                out.append(
+                    f"{label} {row['metric']} ({row['variant']}, {row['mode']}): numbers differ: "
+                    f"{row['same_numbers']}"
+                )
         naive = size.get("naive", {})
         if "error" in naive:
             out.append(f"{label} pandas: {naive['error'].strip().splitlines()[-1]}")
@@ -327,6 +336,22 @@ def size_section(size: dict[str, Any]) -> list[str]:
     if dominates:
         lines += ["What dominates each page (the slowest computation, warm, app model):", ""]
         lines += dominates
+        lines.append("")
+    table = size.get("metric_table", {}).get("rows", [])
+    if table:
+        lines += [
+            "Every metric with a limit, on its own (one held connection: the query alone):",
+            "",
+            "| metric | period | mode | app's function (ms) | limit (ms) | function / limit |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in table:
+            limit_s = row.get("limit_s")
+            r = row["metric_s"] / limit_s if limit_s else None
+            lines.append(
+                f"| {row['metric']} | {VARIANTS.get(row['variant'], row['variant'])} | "
+                f"{row['mode']} | {ms(row['metric_s'])} | {ms(limit_s)} | {ratio(r)} |"
+            )
         lines.append("")
     browser = size.get("browser", {})
     if browser.get("pages"):

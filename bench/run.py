@@ -177,6 +177,13 @@ def measure_size(n: int, opts: Options, want_import: bool) -> dict[str, Any]:
             page_out["variants"][variant] = _measure_variant(db, plan_path, i, variant, opts)
         out["pages"].append(page_out)
 
+    opts.say(f"{label}: every metric against its limit")
+    out["metric_table"] = _json_child(
+        ["--db", str(db), "--runs", str(min(opts.runs, 3)), "--warmup", str(opts.warmup)],
+        scratch / "metrics.json",
+        module="bench.metric_table",
+    )
+
     if n <= opts.pandas_max:
         opts.say(f"{label}: pandas (naive) on a DataFrame of every lead")
         out["naive"] = _json_child(
@@ -203,13 +210,13 @@ def measure_size(n: int, opts: Options, want_import: bool) -> dict[str, Any]:
         opts.say(f"{label}: import of a {size_label(min(n, opts.import_rows))}-row leads CSV")
         out["import"] = measure_import(db, min(n, opts.import_rows), opts)
     if opts.browser != "none":
-        out["browser"] = measure_browser(db, plan, opts)
+        out["browser"] = measure_browser(db, plan, opts, label)
     out["load_after"] = load()
     return out
 
 
-def _json_child(args: list[str], path: Path) -> dict[str, Any]:
-    child = run_child([*PY, "-m", "bench.measure", *args, "--out", str(path)])
+def _json_child(args: list[str], path: Path, module: str = "bench.measure") -> dict[str, Any]:
+    child = run_child([*PY, "-m", module, *args, "--out", str(path)])
     if path.exists():
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         data["process_rss_mb"] = child.rss_mb
@@ -328,14 +335,15 @@ def measure_import(db: Path, rows: int, opts: Options) -> dict[str, Any]:
     else:
         con = duckdb.connect(str(target), read_only=True)
         try:
-            result["imported"] = con.execute("SELECT count(*) FROM leads").fetchone()[0]
+            row = con.execute("SELECT count(*) FROM leads").fetchone()
+            result["imported"] = row[0] if row else 0
         finally:
             con.close()
         result["summary"] = child.stdout.strip()[-1000:]
     return result
 
 
-def measure_browser(db: Path, plan: dict[str, Any], opts: Options) -> dict[str, Any]:
+def measure_browser(db: Path, plan: dict[str, Any], opts: Options, tag: str) -> dict[str, Any]:
     from bench import browser
 
     why = browser.missing()
@@ -345,7 +353,7 @@ def measure_browser(db: Path, plan: dict[str, Any], opts: Options) -> dict[str, 
     if opts.browser == "first":
         pages = pages[:1]
     opts.say(f"browser: cold start of {len(pages)} page(s)")
-    return {"pages": browser.measure_pages(db, pages)}
+    return {"pages": browser.measure_pages(db, pages, tag)}
 
 
 # --------------------------------------------------------------------------------------------

@@ -125,11 +125,37 @@ def test_page_limit_and_pandas_give_the_same_numbers(q1_con, demo_con, data, per
         assert page  # demo data has something in these periods: the comparison is not empty
 
 
+def test_options_limit_on_demo_data(demo_con):
+    from analytics.metrics.options import filter_options
+
+    assert (
+        differences(normalise("options", filter_options(demo_con)), limits.options(demo_con)) == []
+    )
+
+
 def test_sales_cycle_three_ways(demo_con):
     expected = metrics.sales_cycle_days(demo_con)
     assert expected is not None
     assert limits.sales_cycle(demo_con) == pytest.approx(expected)
     assert naive.sales_cycle(naive.load(demo_con)) == pytest.approx(expected)
+
+
+def test_options_limit_by_hand(q1_con):
+    """Q1 fixture: campaigns C1 "Search" and C2 "Expo" (sorted by name: Expo first); channels
+    of campaigns and leads: paid_search, events, content_seo, referral; sources lead_form,
+    callback, event, referral; owners Anna and Boris; no region or industry recorded."""
+    from analytics.metrics.options import filter_options
+
+    expected = {
+        "campaigns": [["C2", "Expo"], ["C1", "Search"]],
+        "channels": ["content_seo", "events", "paid_search", "referral"],
+        "sources": ["callback", "event", "lead_form", "referral"],
+        "owners": ["Anna", "Boris"],
+        "regions": [],
+        "industries": [],
+    }
+    assert limits.options(q1_con) == expected
+    assert normalise("options", filter_options(q1_con)) == expected
 
 
 def test_a_different_number_is_reported(q1_con):
