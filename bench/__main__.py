@@ -47,14 +47,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-doc", action="store_true", help="do not update docs/PERFORMANCE.md with the results"
     )
+    p.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: rewrite results.md (and the doc) from the last results.json",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import report
     from bench.run import Options, run, save
 
     args = build_parser().parse_args(argv)
+    if args.render_only:
+        import json
+
+        source = args.out / "results.json"
+        if not source.exists():
+            print(f"error: {source} does not exist; run the harness first", file=sys.stderr)
+            return 2
+        results = json.loads(source.read_text(encoding="utf-8"))
+        return _publish(results, args)
     try:
         sizes = tuple(parse_size(s) for s in args.sizes.split(",") if s.strip())
         pandas_max = parse_size(args.pandas_max)
@@ -78,8 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     opts.say(f"sizes {', '.join(size_label(n) for n in sizes)}; results in {args.out}")
     results = run(opts)
-    text = report.markdown(results)
     save(results, args.out)
+    return _publish(results, args)
+
+
+def _publish(results: dict, args: argparse.Namespace) -> int:
+    from bench import report
+
+    text = report.markdown(results)
     (args.out / "results.md").write_text(text, encoding="utf-8")
     if not args.no_doc:
         report.update_doc(DOC, text)

@@ -263,7 +263,9 @@ def targets_table(results: dict[str, Any]) -> list[str]:
     for s in sizes:
         g = s.get("generate", {})
         gen.append(
-            "reused" if g.get("reused") else f"{sec(g.get('wall_s'))} s, {mb(g.get('rss_mb'))} MB"
+            "reused"
+            if g.get("reused")
+            else f"{sec(g.get('wall_s'))} s ({sec(g.get('cpu_s'))} s CPU), {mb(g.get('rss_mb'))} MB"
         )
     lines.append("| demo generation (time, peak RSS) | " + " | ".join(gen) + " | – | < 120 s |")
     return [*lines, ""]
@@ -377,7 +379,8 @@ def size_section(size: dict[str, Any]) -> list[str]:
         lines.append(
             "CLI report: "
             + "; ".join(
-                f"{VARIANTS[v]} {sec(cli[v]['wall_s'])} s ({mb(cli[v]['rss_mb'])} MB)"
+                f"{VARIANTS[v]} {sec(cli[v]['wall_s'])} s ({sec(cli[v].get('cpu_s'))} s CPU, "
+                f"{mb(cli[v]['rss_mb'])} MB)"
                 for v in VARIANTS
                 if v in cli
             )
@@ -393,7 +396,8 @@ def size_section(size: dict[str, Any]) -> list[str]:
         else:
             lines.append(
                 f"Import: `{imp['command']}`: {imp['rows']:,} rows ({mb(imp['csv_mb'])} MB CSV) "
-                f"in {sec(imp['wall_s'])} s, peak RSS {mb(imp['rss_mb'])} MB, "
+                f"in {sec(imp['wall_s'])} s ({sec(imp.get('cpu_s'))} s CPU), "
+                f"peak RSS {mb(imp['rss_mb'])} MB, "
                 f"{imp.get('imported', 0):,} leads in the database afterwards."
             )
         lines.append("")

@@ -57,6 +57,7 @@ class Child:
     returncode: int
     wall_s: float
     rss_mb: float
+    cpu_s: float  # user + system CPU time: less sensitive than wall time to a busy machine
     stdout: str
     stderr: str
 
@@ -86,7 +87,8 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None, timeout: float 
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Child(proc.returncode, wall, usage.ru_maxrss / 1024, out.read(), err.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Child(proc.returncode, wall, usage.ru_maxrss / 1024, cpu, out.read(), err.read())
 
 
 PY = [sys.executable]
@@ -121,9 +123,9 @@ def demo_db(n: int, opts: Options) -> tuple[Path, dict[str, Any]]:
     )
     if child.returncode != 0:
         raise RuntimeError(f"demo generation failed: {child.last_error()}")
-    info = {"reused": False, "wall_s": child.wall_s, "rss_mb": child.rss_mb}
+    info = {"reused": False, "wall_s": child.wall_s, "cpu_s": child.cpu_s, "rss_mb": child.rss_mb}
     info["file_mb"] = path.stat().st_size / 1e6
-    opts.say(f"  {child.wall_s:.1f} s, peak RSS {child.rss_mb:.0f} MB")
+    opts.say(f"  {child.wall_s:.1f} s ({child.cpu_s:.1f} s CPU), peak RSS {child.rss_mb:.0f} MB")
     return path, info
 
 
@@ -263,7 +265,7 @@ def measure_cli(db: Path, opts: Options) -> dict[str, Any]:
     }
     for variant, extra in args.items():
         cmd = [*PY, "-m", "analytics", "report", "--db", str(db), "--format", "json", *extra]
-        walls, rss, error = [], 0.0, None
+        walls, cpus, rss, error = [], [], 0.0, None
         for i in range(opts.warmup + opts.runs):
             child = run_child(cmd)
             if child.returncode != 0:
@@ -273,8 +275,14 @@ def measure_cli(db: Path, opts: Options) -> dict[str, Any]:
                 json.loads(child.stdout)  # the report must be valid JSON
             if i >= opts.warmup:
                 walls.append(child.wall_s)
+                cpus.append(child.cpu_s)
             rss = max(rss, child.rss_mb)
-        out[variant] = {"wall_s": median(walls), "rss_mb": rss, "error": error}
+        out[variant] = {
+            "wall_s": median(walls),
+            "cpu_s": median(cpus),
+            "rss_mb": rss,
+            "error": error,
+        }
     # the Python start-up part of that (imports), for scale
     child = run_child([*PY, "-c", "import analytics.cli, analytics.report"])
     out["python_imports_s"] = child.wall_s
@@ -327,6 +335,7 @@ def measure_import(db: Path, rows: int, opts: Options) -> dict[str, Any]:
         "csv_mb": csv.stat().st_size / 1e6,
         "command": shlex.join(["python", *cmd[1:]]).replace(str(ROOT) + "/", ""),
         "wall_s": child.wall_s,
+        "cpu_s": child.cpu_s,
         "rss_mb": child.rss_mb,
         "returncode": child.returncode,
     }
