@@ -59,15 +59,27 @@ def _peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-def _wait_rendered(page: Any, timeout_ms: float) -> str | None:
-    """Wait until the run finished and charts are drawn; the error text if the page failed."""
-    done = page.get_by_text("Русский", exact=True).or_(page.locator('[data-testid="stException"]'))
+def _wait_rendered(
+    page: Any, timeout_ms: float, charts: int, marks: dict[str, float]
+) -> str | None:
+    """Wait until the run finished and the page's ``charts`` Plotly charts (as many as AppTest
+    saw) have drawn their SVG; the error text if the page failed. (Streamlit loads Plotly
+    lazily: until then a chart is a grey placeholder without its test id, so counting matters.)
+    """
+    t0 = time.perf_counter()
+    page.locator('[data-testid="stApp"]').wait_for(timeout=timeout_ms)
+    marks["app_shell_s"] = time.perf_counter() - t0  # the frontend is loaded
+    failed = page.locator('[data-testid="stException"]')
+    done = page.get_by_text("Русский", exact=True).or_(failed)
     done.first.wait_for(timeout=timeout_ms)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-        ".every(e => e.querySelector('.main-svg'))",
-        timeout=timeout_ms,
-    )
+    marks["run_done_s"] = time.perf_counter() - t0  # the script run has reached its end
+    if not failed.count():
+        page.wait_for_function(
+            "n => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg')"
+            ".length >= n",
+            arg=charts,
+            timeout=timeout_ms,
+        )
     errors = page.locator('[data-testid="stException"]')
     return errors.first.inner_text()[:500] if errors.count() else None
 
@@ -143,11 +155,17 @@ def _one_page(
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             try:
                 page = context.new_page()
+                charts = int(info.get("charts", {}).get(variant, 0))
+                marks: dict[str, float] = {}
                 t = time.perf_counter()
                 page.goto(f"{base}?{_query(variant)}", timeout=timeout_s * 1000)
-                error = _wait_rendered(page, timeout_s * 1000)
+                marks["loaded_s"] = time.perf_counter() - t  # the HTML page's load event
+                error = _wait_rendered(page, timeout_s * 1000, charts, marks)
                 rendered = time.perf_counter()
-                out[variant] = {"render_s": rendered - t, "error": error}
+                marks = {
+                    k: v + marks["loaded_s"] if k != "loaded_s" else v for k, v in marks.items()
+                }
+                out[variant] = {"render_s": rendered - t, "error": error, **marks}
                 if i == 0:
                     out["cold_start_s"] = rendered - start
                     out["cold_variant"] = variant

@@ -358,7 +358,13 @@ def measure_browser(db: Path, plan: dict[str, Any], opts: Options, tag: str) -> 
     why = browser.missing()
     if why:
         return {"skipped": why}
-    pages = [{k: p[k] for k in ("title", "path", "url_path", "default")} for p in plan["pages"]]
+    pages = []
+    for p in plan["pages"]:
+        info = {k: p[k] for k in ("title", "path", "url_path", "default")}
+        info["charts"] = {
+            v: e.get("elements", {}).get("charts", 0) for v, e in p["variants"].items()
+        }
+        pages.append(info)
     if opts.browser == "first":
         pages = pages[:1]
     opts.say(f"browser: cold start of {len(pages)} page(s)")
