@@ -135,7 +135,7 @@ def _one_page(
         "false",
     ]
     base = f"http://127.0.0.1:{port}/" + ("" if info["default"] else info["url_path"])
-    variants = list(VARIANTS)
+    variants = list(VARIANTS)[: 1 if info.get("first_variant_only") else None]
     out: dict[str, Any] = {"title": info["title"], "path": info["path"]}
     log = open(WORK / f"streamlit-{port}.log", "w")  # noqa: SIM115
     start = time.perf_counter()

@@ -364,6 +364,7 @@ def measure_browser(db: Path, plan: dict[str, Any], opts: Options, tag: str) -> 
         info["charts"] = {
             v: e.get("elements", {}).get("charts", 0) for v, e in p["variants"].items()
         }
+        info["first_variant_only"] = opts.runs == 1 and opts.cold_runs == 1  # --quick
         pages.append(info)
     if opts.browser == "first":
         pages = pages[:1]
