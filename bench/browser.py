@@ -93,9 +93,13 @@ def _query(variant: str) -> str:
 
 
 def measure_pages(
-    db: Path, pages: list[dict[str, Any]], tag: str = "", timeout_s: float = 120
+    db: Path,
+    pages: list[dict[str, Any]],
+    tag: str = "",
+    timeout_s: float = 120,
+    work: Path = WORK,
 ) -> list[dict]:
-    """Cold start per page; a screenshot of each first render goes to bench/work/screens."""
+    """Cold start per page; a screenshot of each render goes to ``work``/screens."""
     from playwright.sync_api import sync_playwright
 
     env = {
@@ -104,19 +108,24 @@ def measure_pages(
         "VORONKA_TODAY": BENCH_TODAY.isoformat(),
     }
     results = []
-    WORK.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=chromium_args())
         try:
             for info in pages:
-                results.append(_one_page(browser, env, info, tag, timeout_s))
+                results.append(_one_page(browser, env, info, tag, timeout_s, work))
         finally:
             browser.close()
     return results
 
 
 def _one_page(
-    browser: Any, env: dict[str, str], info: dict[str, Any], tag: str, timeout_s: float
+    browser: Any,
+    env: dict[str, str],
+    info: dict[str, Any],
+    tag: str,
+    timeout_s: float,
+    work: Path,
 ) -> dict:
     port = _free_port()
     cmd = [
@@ -137,7 +146,7 @@ def _one_page(
     base = f"http://127.0.0.1:{port}/" + ("" if info["default"] else info["url_path"])
     variants = list(VARIANTS)[: 1 if info.get("first_variant_only") else None]
     out: dict[str, Any] = {"title": info["title"], "path": info["path"]}
-    log = open(WORK / f"streamlit-{port}.log", "w")  # noqa: SIM115
+    log = open(work / f"streamlit-{port}.log", "w")  # noqa: SIM115
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
@@ -169,10 +178,10 @@ def _one_page(
                 if i == 0:
                     out["cold_start_s"] = rendered - start
                     out["cold_variant"] = variant
-                shot = WORK / "screens" / f"{tag}-{info['url_path'] or 'home'}-{variant}.png"
+                shot = work / "screens" / f"{tag}-{info['url_path'] or 'home'}-{variant}.png"
                 shot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(shot))
-                out[variant]["screenshot"] = str(shot.relative_to(ROOT))
+                out[variant]["screenshot"] = str(shot)
             finally:
                 context.close()
         out["server_peak_rss_mb"] = _peak_rss_mb(proc.pid)

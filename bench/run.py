@@ -369,7 +369,7 @@ def measure_browser(db: Path, plan: dict[str, Any], opts: Options, tag: str) -> 
     if opts.browser == "first":
         pages = pages[:1]
     opts.say(f"browser: cold start of {len(pages)} page(s)")
-    return {"pages": browser.measure_pages(db, pages, tag)}
+    return {"pages": browser.measure_pages(db, pages, tag, work=opts.work)}
 
 
 # --------------------------------------------------------------------------------------------
