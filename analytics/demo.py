@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import store
 from analytics.model import OUTBOUND_CHANNELS
@@ -319,8 +321,15 @@ def generate(
     seed: int = DEFAULT_SEED,
     end: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    commit_chunks: bool = False,
 ) -> DemoResult:
-    """Fill an empty Voronka database with demo data (one transaction)."""
+    """Fill an empty Voronka database with demo data.
+
+    One transaction by default. ``commit_chunks`` commits after every chunk of leads instead:
+    a transaction holding millions of new rows keeps them in memory until it commits (about
+    260 bytes a lead: 3 GB at 10M leads), so :func:`create_file`, which builds a temporary file
+    it throws away on failure, uses it to keep memory bounded.
+    """
     if leads < 1:
         raise ValueError("the number of leads must be at least 1")
     end = end or date.today()
@@ -334,7 +343,7 @@ def generate(
     con.execute("BEGIN TRANSACTION")
     try:
         _insert_campaigns(con, camps)
-        n = _insert_leads(con, rng, camps, leads, start, end, progress)
+        n = _insert_leads(con, rng, camps, leads, start, end, progress, commit_chunks)
         cost_rows = _insert_costs(con, rng, camps, start, end)
         _insert_budgets(con, camps, rng)
         store.set_meta(con, "demo", "true")
@@ -366,7 +375,9 @@ def create_file(
         leftover.unlink(missing_ok=True)
     con = store.open_database(tmp, create=True)
     try:
-        result = generate(con, leads=leads, seed=seed, end=end, progress=progress)
+        result = generate(
+            con, leads=leads, seed=seed, end=end, progress=progress, commit_chunks=True
+        )
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -429,11 +440,25 @@ def _campaigns(rng: np.random.Generator, leads: int, start: date) -> pd.DataFram
     return df
 
 
-def _day_weights(camp: pd.Series, start: date) -> np.ndarray:
-    first, last = camp["start_date"], camp["end_date"]
-    days = pd.date_range(first, last, freq="D")
+def _day_base(start: date) -> np.ndarray:
+    """The weight of each day of the demo year before campaign shapes: season, weekday, growth."""
+    days = pd.date_range(start, periods=DAYS, freq="D")
     w = np.array([MONTH_FACTOR[d.month - 1] * WEEKDAY_FACTOR[d.weekday()] for d in days])
-    w *= 0.85 + 0.3 * ((days.date - start).astype("timedelta64[D]").astype(int) / DAYS)  # growth
+    w *= 0.85 + 0.3 * (np.arange(DAYS) / DAYS)  # growth
+    return w
+
+
+def _day_weights(camp: Any, start: date, base: np.ndarray | None = None) -> np.ndarray:
+    """A campaign's share of its leads on each day from its start to its end date (sums to 1).
+
+    ``base`` is :func:`_day_base` (pass it when calling for many campaigns: a slice of it is
+    all a campaign needs, which keeps thousands of campaigns at 10M leads cheap).
+    """
+    if base is None:
+        base = _day_base(start)
+    first = (camp["start_date"] - start).days
+    last = (camp["end_date"] - start).days
+    w = base[first : last + 1].copy()
     if camp["event_days"]:
         k = int(camp["event_days"])
         w[:k] = 12.0  # the show itself (weekends included)
@@ -468,14 +493,16 @@ def _insert_leads(
     start: date,
     end: date,
     progress: Callable[[int, int], None] | None,
+    commit_chunks: bool = False,
 ) -> int:
     counts = rng.multinomial(n, camps["share"].to_numpy())
     # created_at: per campaign, days drawn from its day weights (one concatenated CDF)
     cdfs, offsets, lengths = [], [], []
     pos = 0
-    for i, camp in camps.iterrows():
-        w = _day_weights(camp, start)
-        cdfs.append(np.cumsum(w) + int(i))  # type: ignore[call-overload]
+    day_base = _day_base(start)
+    for i, camp in enumerate(camps[["start_date", "end_date", "event_days"]].to_dict("records")):
+        w = _day_weights(camp, start, day_base)
+        cdfs.append(np.cumsum(w) + i)
         offsets.append(pos)
         lengths.append(len(w))
         pos += len(w)
@@ -512,34 +539,57 @@ def _insert_leads(
     sql = _LEAD_INSERT_SQL
     params = [list(COMPANY_PREFIXES), list(COMPANY_ROOTS), list(FIRST_NAMES), list(LAST_NAMES)]
     done = 0
-    for lo in range(0, len(src), CHUNK):
-        hi = min(lo + CHUNK, len(src))
-        chunk = _lead_chunk(
-            rng,
-            camps,
-            src[lo:hi],
-            created_us[lo:hi],
-            lo,
-            n_companies,
-            company_size,
-            company_region,
-            company_industry,
-            now_us,
-        )
-        chunk["created_at"] = pd.Timestamp(base) + pd.to_timedelta(chunk.pop("created_us"), "us")
-        for col in ("mql", "sql", "opportunity", "won", "lost"):
-            us = chunk.pop(f"{col}_us")
-            chunk[f"{col}_at"] = pd.Series(
-                pd.Timestamp(base) + pd.to_timedelta(us, "us"), index=chunk.index
-            ).where(us >= 0)
-        con.register("demo_chunk", chunk)
+
+    def insert(table: pa.Table) -> None:
+        con.register("demo_chunk", table)
         try:
             con.execute(sql, params)
         finally:
             con.unregister("demo_chunk")
-        done = hi
-        if progress:
-            progress(done, len(src))
+        if commit_chunks:
+            con.execute("COMMIT")
+            con.execute("BEGIN TRANSACTION")
+
+    # DuckDB inserts chunk k on a worker thread (it releases the GIL) while numpy builds chunk
+    # k+1 here; one insert at a time, in order, and the random stream stays on this thread, so
+    # the data is the same as a sequential run
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[None] | None = None
+        for lo in range(0, len(src), CHUNK):
+            hi = min(lo + CHUNK, len(src))
+            chunk = _lead_chunk(
+                rng,
+                camps,
+                src[lo:hi],
+                created_us[lo:hi],
+                lo,
+                n_companies,
+                company_size,
+                company_region,
+                company_industry,
+                now_us,
+            )
+            chunk["created_at"] = pd.Timestamp(base) + pd.to_timedelta(
+                chunk.pop("created_us"), "us"
+            )
+            for col in ("mql", "sql", "opportunity", "won", "lost"):
+                us = chunk.pop(f"{col}_us")
+                chunk[f"{col}_at"] = pd.Series(
+                    pd.Timestamp(base) + pd.to_timedelta(us, "us"), index=chunk.index
+                ).where(us >= 0)
+            # Arrow, not pandas: DuckDB scans dictionary columns much faster than categoricals
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            del chunk
+            if pending is not None:
+                pending.result()
+                if progress:
+                    progress(done, len(src))
+            pending = pool.submit(insert, table)
+            done = hi
+        if pending is not None:
+            pending.result()
+            if progress:
+                progress(done, len(src))
     return done
 
 
@@ -597,6 +647,7 @@ def _lead_chunk(
 ) -> pd.DataFrame:
     m = len(src)
     channels = camps["channel"].to_numpy()
+    channel_names = sorted(set(channels))
     # people: ~1% are repeat submissions by an earlier person (duplicates for the importer);
     # a person always works for the same company, so repeats share e-mail and phone
     person = first_n + np.arange(m) + 1
@@ -691,25 +742,30 @@ def _lead_chunk(
     deal *= np.clip(np.where(unknown_size, 120, size) / 120, 0.3, 20) ** 0.25
     deal = np.where(stage == 4, np.round(deal, -3), np.nan)
 
-    source_names: list[str] = []
+    # the lead's source, drawn from its channel's mix: one uniform per lead, handed out campaign
+    # by campaign in lead order (the stream ``rng.choice(..., p=...)`` per campaign would use),
+    # but looked up per channel, so thousands of campaigns cost no more than a few
+    source_names = sorted({s for pr in PROFILES.values() for s, _ in pr.sources})
+    by_campaign = np.argsort(src, kind="stable")
+    u = np.empty(m)
+    u[by_campaign] = rng.random(m)
+    channel_of = np.asarray([channel_names.index(c) for c in channels])[src]
     source_code = np.zeros(m, dtype=np.int64)
-    for c_i, pr in enumerate(prof):
-        sel = src == c_i
+    for k, channel in enumerate(channel_names):
+        sel = channel_of == k
         if not sel.any():
             continue
-        names = [s for s, _ in pr.sources]
-        for s in names:
-            if s not in source_names:
-                source_names.append(s)
-        pick = rng.choice(len(names), int(sel.sum()), p=_norm([w for _, w in pr.sources]))
-        source_code[sel] = np.asarray([source_names.index(s) for s in names])[pick]
+        mix = PROFILES[channel].sources
+        cdf = np.cumsum(_norm([w for _, w in mix]))
+        cdf /= cdf[-1]
+        mix_codes = np.asarray([source_names.index(s) for s, _ in mix])
+        source_code[sel] = mix_codes[np.searchsorted(cdf, u[sel], side="right")]
 
     campaign_ids = camps["campaign_id"].to_numpy()
     real = pd.notna(campaign_ids)
     id_names = [str(c) for c in campaign_ids[real]]
     id_code = np.full(len(campaign_ids), -1)
     id_code[real] = np.arange(real.sum())
-    channel_names = sorted(set(channels))
 
     def bant(i: int) -> pd.Series:
         return pd.Series(flags[:, i], dtype="boolean").mask(unknown_bant)
@@ -719,10 +775,8 @@ def _lead_chunk(
             "n": first_n + np.arange(m) + 1,
             "created_us": created_us,
             "campaign_id": _cat(id_code[src], id_names),
-            "channel": _cat(
-                np.asarray([channel_names.index(c) for c in channels])[src], channel_names
-            ),
-            "source": _cat(source_code, source_names or ["lead_form"]),
+            "channel": _cat(channel_of, channel_names),
+            "source": _cat(source_code, source_names),
             "company": company,
             "company_size": pd.Series(size.astype(np.int64), dtype="Int64").mask(unknown_size),
             "industry": _cat(company_industry[company], INDUSTRIES),
@@ -758,53 +812,65 @@ def _insert_costs(
     start: date,
     end: date,
 ) -> int:
-    daily = con.execute(
-        "SELECT campaign_id, created_at::DATE AS day, count(*) AS n FROM leads "
-        "WHERE campaign_id IS NOT NULL GROUP BY ALL"
-    ).df()
-    frames = []
-    for _, camp in camps[camps["is_campaign"]].iterrows():
-        prof = PROFILES[str(camp["channel"])]
-        if prof.cpl == 0:
+    real = camps[camps["is_campaign"]].reset_index(drop=True)
+    base = _day_base(start)
+    # one row per (paying campaign, day of its window), campaign by campaign, days in order
+    idx: list[np.ndarray] = []
+    offsets: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for i, camp in enumerate(
+        real[["channel", "start_date", "end_date", "event_days"]].to_dict("records")
+    ):
+        if PROFILES[str(camp["channel"])].cpl == 0:
             continue  # referral programmes have no ad account
-        days = pd.date_range(camp["start_date"], camp["end_date"], freq="D")
-        w = _day_weights(camp, start)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "campaign_id": camp["campaign_id"],
-                    "day": days.date,
-                    "w": w,
-                    "cpl": prof.cpl,
-                    "ctr": prof.ctr,
-                    "cvr": prof.cvr,
-                    "event": bool(camp["event_days"]),
-                }
-            )
-        )
-    if not frames:
+        w = _day_weights(camp, start, base)
+        first = (camp["start_date"] - start).days
+        idx.append(np.full(len(w), i))
+        offsets.append(np.arange(first, first + len(w)))
+        weights.append(w)
+    if not idx:
         return 0
-    grid = pd.concat(frames, ignore_index=True)
-    daily["day"] = pd.to_datetime(daily["day"]).dt.date
-    grid = grid.merge(daily, on=["campaign_id", "day"], how="left")
-    grid["n"] = grid["n"].fillna(0).astype(float)
-    total = grid.groupby("campaign_id")["n"].transform("sum")
-    expected = grid["w"] * total
-    noise = np.exp(0.18 * rng.standard_normal(len(grid)))
-    leads_like = 0.6 * grid["n"] + 0.4 * expected
-    base_spend = (grid["cpl"] * leads_like * noise).to_numpy()
-    first_event_day = grid["event"] & (
-        grid["day"] == grid.groupby("campaign_id")["day"].transform("min")
+    camp_i, offset, w = np.concatenate(idx), np.concatenate(offsets), np.concatenate(weights)
+    prof = [PROFILES[str(c)] for c in real["channel"]]
+    cpl, ctr, cvr = (
+        np.array([getattr(pr, k) for pr in prof])[camp_i] for k in ("cpl", "ctr", "cvr")
     )
+    event = (real["event_days"].to_numpy() > 0)[camp_i]
+    # leads per campaign and day, looked up by the key campaign * DAYS + day (grid keys ascend)
+    ids = real["campaign_id"].to_numpy()
+    con.register("demo_ids", pd.DataFrame({"campaign_id": ids, "i": np.arange(len(ids))}))
+    try:
+        daily = con.execute(
+            "SELECT d.i * ? + date_diff('day', ?::DATE, l.created_at::DATE) AS key, count(*) AS n "
+            "FROM leads l JOIN demo_ids d USING (campaign_id) GROUP BY ALL",
+            [DAYS, start],
+        ).fetchnumpy()
+    finally:
+        con.unregister("demo_ids")
+    key = camp_i * DAYS + offset
+    n = np.zeros(len(key))
+    pos = np.searchsorted(key, daily["key"])
+    pos = np.minimum(pos, len(key) - 1)
+    hit = key[pos] == daily["key"]
+    n[pos[hit]] = daily["n"][hit]
+    starts = np.flatnonzero(np.r_[True, camp_i[1:] != camp_i[:-1]])
+    total = np.repeat(np.add.reduceat(n, starts), np.diff(np.r_[starts, len(n)]))
+    expected = w * total
+    noise = np.exp(0.18 * rng.standard_normal(len(key)))
+    leads_like = 0.6 * n + 0.4 * expected
+    base_spend = cpl * leads_like * noise
+    first_day = np.zeros(len(key), dtype=bool)
+    first_day[starts] = True
+    first_event_day = event & first_day
     # trade shows: the booth fee on the first day, less spend on the follow-up days
-    spend = np.where(first_event_day, base_spend + grid["cpl"] * total * 0.5, base_spend)
-    spend = np.where(grid["event"] & ~first_event_day, spend * 0.3, spend)
-    clicks = np.round(leads_like / grid["cvr"] * np.exp(0.12 * rng.standard_normal(len(grid))))
-    impressions = np.round(clicks / grid["ctr"] * np.exp(0.15 * rng.standard_normal(len(grid))))
+    spend = np.where(first_event_day, base_spend + cpl * total * 0.5, base_spend)
+    spend = np.where(event & ~first_event_day, spend * 0.3, spend)
+    clicks = np.round(leads_like / cvr * np.exp(0.12 * rng.standard_normal(len(key))))
+    impressions = np.round(clicks / ctr * np.exp(0.15 * rng.standard_normal(len(key))))
     costs = pd.DataFrame(
         {
-            "campaign_id": grid["campaign_id"],
-            "day": grid["day"],
+            "campaign_id": ids[camp_i],
+            "day": np.datetime64(start, "D") + offset,
             "spend": np.round(spend, 2),
             "impressions": impressions.astype(np.int64),
             "clicks": clicks.astype(np.int64),

@@ -139,3 +139,25 @@ def test_scales_campaigns_with_leads():
     con = store.open_memory()
     demo.generate(con, leads=90_000, seed=1, end=END)
     assert con.execute("SELECT count(*) FROM campaigns").fetchone()[0] == 60
+
+
+def test_file_built_chunk_by_chunk_equals_one_transaction(tmp_path, monkeypatch):
+    """create_file commits after every chunk (bounded memory at 10M leads); the data must be
+    exactly what one transaction in memory gives. 2 500 leads in chunks of 1 000 = 3 commits."""
+    monkeypatch.setattr(demo, "CHUNK", 1000)
+    path = tmp_path / "chunks.duckdb"
+    demo.create_file(path, leads=2500, seed=5, end=END)
+    mem = store.open_memory()
+    demo.generate(mem, leads=2500, seed=5, end=END)
+    with store.reading(path) as con:
+        assert checksum(con) == checksum(mem)
+        assert con.execute("SELECT count(DISTINCT lead_id) FROM leads").fetchone()[0] == 2500
+
+
+def test_sources_follow_each_channel_mix(demo_con):
+    """Sources are drawn per channel from PROFILES: a channel only has the sources of its mix."""
+    got = demo_con.execute("SELECT channel, list(DISTINCT source) FROM leads GROUP BY 1").fetchall()
+    for channel, sources in got:
+        assert set(sources) <= {s for s, _ in demo.PROFILES[channel].sources}, channel
+    popup = demo_con.execute("SELECT DISTINCT source FROM leads WHERE channel = 'popup'").fetchall()
+    assert popup == [("popup",)]
