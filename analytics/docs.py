@@ -40,6 +40,17 @@ METRIC_KEYS: Final[tuple[str, ...]] = (
     "weekly",
     "velocity",
     "previous_period",
+    "week_start",
+    "week_review",
+    "week_summary",
+    "cohort_heatmap",
+    "cohort_maturity",
+    "forecast",
+    "journey_funnel",
+    "flows",
+    "drop_off",
+    "time_to_convert",
+    "stopped_leads",
 )
 
 

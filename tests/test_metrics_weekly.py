@@ -338,3 +338,12 @@ def test_move_sentences():
     assert move_sentence(own, "en", {"sql": "Call"}) == (
         "Call -50.0% week on week (24 → 12), mostly leads without a channel (-12)."
     )
+
+
+def test_the_documented_rule_names_the_constants_the_code_uses():
+    from analytics.i18n import t
+    from analytics.metrics.weekly import MOVE_MIN_VOLUME, MOVE_MOSTLY, MOVE_STEADY
+
+    doc = t("metrics.week_summary.definition")
+    assert (MOVE_MIN_VOLUME, MOVE_STEADY, MOVE_MOSTLY) == (10, 0.05, 0.5)
+    assert "at least 10" in doc and "under 5%" in doc and "at least half" in doc
