@@ -16,9 +16,22 @@ pages = {
             url_path="overview",
             default=True,
         ),
+        st.Page(
+            "pages/weekly.py",
+            title=ui.tr("nav.weekly"),
+            icon=":material/calendar_view_week:",
+            url_path="weekly",
+        ),
     ],
     # the marketer's pages
-    ui.tr("nav.marketing"): [],
+    ui.tr("nav.marketing"): [
+        st.Page(
+            "pages/journey.py",
+            title=ui.tr("nav.journey"),
+            icon=":material/route:",
+            url_path="journey",
+        ),
+    ],
     # the analyst's pages: uploads and settings
     ui.tr("nav.data"): [],
 }

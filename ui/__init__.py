@@ -16,6 +16,7 @@ from ui.components import (
 from ui.data import compute, database, options, sales_cycle, settings, span
 from ui.filters import period_text, sidebar_filters
 from ui.i18n import language, language_selector, tr
+from ui.shell import leave_pages_directory_mode
 from ui.url import write_url
 
 __all__ = [
@@ -40,3 +41,6 @@ __all__ = [
     "tr",
     "write_url",
 ]
+
+# a deep link on a freshly started server must still go through dashboard.py (see ui/shell.py)
+leave_pages_directory_mode()

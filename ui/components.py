@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,6 +24,7 @@ class Tile:
     delta: str | None = None
     delta_color: str = "normal"  # "inverse" where lower is better (costs)
     help: str | None = None
+    chart: tuple[float, ...] | None = None  # a sparkline (e.g. the last weeks), oldest first
 
 
 def kpi_row(tiles: Sequence[Tile], per_row: int = 5) -> None:
@@ -37,6 +38,8 @@ def kpi_row(tiles: Sequence[Tile], per_row: int = 5) -> None:
                 delta_color=tile.delta_color,  # type: ignore[arg-type]
                 help=tile.help,
                 border=True,
+                chart_data=tile.chart,
+                chart_type="bar",
             )
 
 
@@ -111,6 +114,32 @@ def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
         key=f"{key}_xlsx",
         icon=":material/table_view:",
         type="tertiary",
+    )
+
+
+def download_deferred(make: Callable[[], pd.DataFrame], basename: str, key: str) -> None:
+    """CSV and Excel downloads of a table built only when a button is clicked (a long list):
+    ``make`` runs outside the script run, so it must not call Streamlit."""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
+        tr("app.download_csv"),
+        lambda: to_csv_bytes(make()),
+        file_name=f"{basename}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+        type="tertiary",
+        on_click="ignore",
+    )
+    right.download_button(
+        tr("app.download_xlsx"),
+        lambda: to_xlsx_bytes(make()),
+        file_name=f"{basename}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        icon=":material/table_view:",
+        type="tertiary",
+        on_click="ignore",
     )
 
 

@@ -35,6 +35,13 @@ METRICS: dict[str, Callable[..., Any]] = {
     "campaigns": metrics.campaigns,
     "weekly": metrics.weekly,
     "velocity": metrics.velocity,
+    "channel_weeks": metrics.channel_weeks,
+    "cohorts": metrics.cohorts,
+    "forecast": metrics.forecast,
+    "journey_funnel": metrics.journey_funnel,
+    "journey_flows": metrics.journey_flows,
+    "time_to_convert": metrics.time_to_convert,
+    "stopped_leads": metrics.stopped_leads,
 }
 
 #: Whole-database facts (no filters).
@@ -146,25 +153,35 @@ def database() -> DbRef:
 
 
 @st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
-def _cached(name: str, key: str, signature: tuple[int, ...], filters: Filters | None) -> Any:
+def _cached(
+    name: str,
+    key: str,
+    signature: tuple[int, ...],
+    filters: Filters | None,
+    options: tuple[tuple[str, Any], ...] = (),
+) -> Any:
     with _sources[key].reading() as con:
         if filters is None:
             return FACTS[name](con)
-        return METRICS[name](con, filters)
+        return METRICS[name](con, filters, **dict(options))
 
 
-def _run(name: str, filters: Filters | None) -> Any:
+def _run(name: str, filters: Filters | None, options: tuple[tuple[str, Any], ...] = ()) -> Any:
     db = database()
     try:
-        return _cached(name, db.key, db.signature, filters)
+        return _cached(name, db.key, db.signature, filters, options)
     except store.DatabaseBusy as exc:
         _busy(exc)
         raise
 
 
-def compute(name: str, filters: Filters) -> Any:
-    """Run metric ``name`` (see :data:`METRICS`) for ``filters``, cached."""
-    return _run(name, filters)
+def compute(name: str, filters: Filters, **options: Any) -> Any:
+    """Run metric ``name`` (see :data:`METRICS`) for ``filters``, cached.
+
+    ``options`` are the metric's keyword arguments beyond the filters (``week_start``,
+    ``as_of``, a page of a list...): hashable values, part of the cache key.
+    """
+    return _run(name, filters, tuple(sorted(options.items())))
 
 
 def options() -> Any:
