@@ -143,6 +143,8 @@ def pick_week(week_start: WeekStart, lang: str) -> date:
 
 
 def fmt_value(metric: str, value: float | None, lang: str, currency: str) -> str:
+    if value is not None and pd.isna(value):
+        value = None  # undefined (a zero denominator, or spend with a lead-level filter)
     kind = KINDS[metric][0]
     if kind == "int":
         return fmt_int(value, lang)

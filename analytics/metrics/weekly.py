@@ -254,9 +254,10 @@ def compare_weeks(df: pd.DataFrame, week: date) -> pd.DataFrame:
     """The week starting on ``week`` against the row before it, one row per review metric.
 
     Columns: metric, now, previous, change (now - previous; for MQL-to-SQL a difference of
-    fractions, i.e. percentage points / 100) and change_pct ((now - previous) / previous, None
-    when the previous value is zero or either is undefined). ``df`` is :func:`weekly` over a
-    period holding both weeks; a missing previous week gives None.
+    fractions, i.e. percentage points / 100) and change_pct ((now - previous) / previous,
+    missing when the previous value is zero or either is undefined). ``df`` is :func:`weekly`
+    over a period holding both weeks; a missing previous week leaves previous missing.
+    Missing values are NaN in the frame.
     """
     rows = df.reset_index(drop=True)
     at = rows.index[rows["week"] == week]
