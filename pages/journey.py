@@ -5,8 +5,6 @@ list of leads that stopped always follow the cohort of the period (a flow needs 
 of leads); time to convert counts the leads Velocity counts.
 """
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -16,12 +14,12 @@ from analytics import metrics
 from analytics.filters import Filters
 from analytics.formatting import fmt_int, fmt_number, fmt_percent
 from analytics.i18n import label
-from analytics.metrics import Flows, JourneyFunnel, StoppedPage, Summary, drop_off
+from analytics.metrics import Flows, JourneyFunnel, JourneyView, StoppedPage, Summary, drop_off
 from analytics.metrics.journey import EXPORT_LIMIT, JOURNEY_STEPS
 from analytics.model import STAGES, VELOCITY_PAIRS
 from ui import url
-from ui.charts import STAGE_COLORS, layout
-from ui.components import download_deferred
+from ui.charts import STAGE_COLORS, layout, plain
+from ui.components import download_deferred, md_escape
 from ui.data import current_source
 
 PAGE_SIZE = 25
@@ -35,11 +33,6 @@ OUTCOME_COLORS = {
     "nurture": "rgba(238, 202, 59, 0.55)",
     "open": "rgba(150, 150, 150, 0.40)",
 }
-
-
-def plain(text: str) -> str:
-    """Data text (lost reasons, the CRM's stage names) for a Plotly label: tags shown as text."""
-    return html.escape(text, quote=False)
 
 
 def step_name(step: str) -> str:
@@ -65,7 +58,7 @@ def seed_state() -> None:
 def funnel_chart(jf: JourneyFunnel, now: Summary, lang: str) -> None:
     """Campaign leads from impressions to clients beside all leads from "lead" on; log scale."""
     steps = [s for s in JOURNEY_STEPS if jf.value(s) is not None]
-    names = [step_name(s) for s in steps]
+    names = [plain(step_name(s)) for s in steps]
     attributed = [jf.value(s) for s in steps]
     texts = []
     for s, v in zip(steps, attributed, strict=True):
@@ -90,7 +83,7 @@ def funnel_chart(jf: JourneyFunnel, now: Summary, lang: str) -> None:
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    all_names = [ui.stage_label(s) for s in STAGES]
+    all_names = [plain(ui.stage_label(s)) for s in STAGES]
     all_texts = []
     for s in STAGES:
         conv = now.step_conversion(s)
@@ -190,10 +183,11 @@ def sankey(flows: Flows, lang: str) -> None:
             colors.append(color)
         return index[key]
 
+    stage_name = {s: plain(ui.stage_label(s)) for s in STAGES}  # once: it reads the settings
     for s in STAGES:
         node(
             ("stage", s),
-            f"{plain(ui.stage_label(s))} · {fmt_int(flows.reached[s], lang)}",
+            f"{stage_name[s]} · {fmt_int(flows.reached[s], lang)}",
             STAGE_COLORS[s],
         )
     records = [
@@ -230,7 +224,7 @@ def sankey(flows: Flows, lang: str) -> None:
         hovers.append(
             ui.tr(
                 "journey.flow_hover",
-                stage=plain(ui.stage_label(r["from_stage"])),
+                stage=stage_name[r["from_stage"]],
                 leads=fmt_int(r["leads"], lang),
                 share=share,
             )
@@ -263,7 +257,7 @@ def sankey(flows: Flows, lang: str) -> None:
 
 def drop_off_chart(d: pd.DataFrame, lang: str) -> None:
     names = [
-        f"{ui.stage_label(a, one=True)} → {ui.stage_label(b, one=True)}"
+        plain(f"{ui.stage_label(a, one=True)} → {ui.stage_label(b, one=True)}")
         for a, b in zip(d["stage"], d["next_stage"], strict=True)
     ]
     fig = go.Figure()
@@ -347,9 +341,9 @@ def bucket_name(lo: int, hi: int | None, lang: str) -> str:
     return f"{fmt_int(lo, lang)}–{fmt_int(hi, lang)}"
 
 
-def time_to_convert_section(filters: Filters, lang: str) -> None:
-    ttc = ui.compute("time_to_convert", filters)
-    vel = ui.compute("velocity", filters)
+def time_to_convert_section(view: JourneyView, lang: str) -> None:
+    filters = view.summary.filters
+    ttc, vel = view.time_to_convert, view.velocity
     pair_names = {
         code: f"{ui.stage_label(a, one=True)} → {ui.stage_label(b, one=True)}"
         for code, (a, b) in zip(PAIR_CODES, VELOCITY_PAIRS, strict=True)
@@ -358,7 +352,7 @@ def time_to_convert_section(filters: Filters, lang: str) -> None:
     st.segmented_control(
         ui.tr("journey.pair"),
         PAIR_CODES,
-        format_func=lambda c: pair_names[c],
+        format_func=lambda c: md_escape(pair_names[c]),
         required=True,
         **url.bind("jr_pair"),
     )
@@ -464,14 +458,25 @@ def stopped_section(filters: Filters, lang: str) -> None:
     stage = st.session_state.get("jr_stop") or "sql"
     choice = st.session_state.get("jr_outcome") or "all"
     outcome = None if choice == "all" else choice
-    first = ui.compute("stopped_leads", filters, stage=stage, outcome=outcome, limit=1, offset=0)
-    total = first.total
-    pages = max(1, -(-total // PAGE_SIZE))
     view = (filters, stage, outcome)
     if st.session_state.get("jr_view") != view:  # a new list starts on its first page
         st.session_state["jr_view"] = view
         st.session_state["jr_page"] = 1
-    st.session_state["jr_page"] = min(max(1, int(st.session_state.get("jr_page") or 1)), pages)
+    number = max(1, int(st.session_state.get("jr_page") or 1))
+
+    def fetch(number: int) -> StoppedPage:
+        offset = (number - 1) * PAGE_SIZE
+        return ui.compute(  # type: ignore[no-any-return]
+            "stopped_leads", filters, stage=stage, outcome=outcome, limit=PAGE_SIZE, offset=offset
+        )
+
+    page = fetch(number)
+    total = page.total
+    pages = max(1, -(-total // PAGE_SIZE))
+    if number > pages:  # the list got shorter (new data): show its last page
+        number = pages
+        page = fetch(number)
+    st.session_state["jr_page"] = number
     right.number_input(
         ui.tr("journey.page", pages=fmt_int(pages, lang)),
         min_value=1,
@@ -479,19 +484,12 @@ def stopped_section(filters: Filters, lang: str) -> None:
         step=1,
         key="jr_page",
     )
-    number = int(st.session_state["jr_page"])
-    page = ui.compute(
-        "stopped_leads",
-        filters,
-        stage=stage,
-        outcome=outcome,
-        limit=PAGE_SIZE,
-        offset=(number - 1) * PAGE_SIZE,
-    )
     what = ui.tr(f"journey.outcome_choice.{choice}").lower()
     if total == 0:
         st.info(
-            ui.tr("journey.stopped_none", stage=ui.stage_label(stage, one=True), what=what),
+            ui.tr(
+                "journey.stopped_none", stage=md_escape(ui.stage_label(stage, one=True)), what=what
+            ),
             icon=":material/person_off:",
         )
         return
@@ -500,7 +498,7 @@ def stopped_section(filters: Filters, lang: str) -> None:
         ui.tr(
             "journey.stopped_caption",
             total=fmt_int(total, lang),
-            stage=ui.stage_label(stage, one=True),
+            stage=md_escape(ui.stage_label(stage, one=True)),
             what=what,
             first=fmt_int(start, lang),
             last=fmt_int(page.offset + len(page.rows), lang),
@@ -547,8 +545,8 @@ def main() -> None:
     ui.demo_banner()
     st.caption(ui.tr("journey.subtitle", period=ui.period_text(filters), mode=mode_name))
 
-    now: Summary = ui.compute("summary", filters)
-    jf: JourneyFunnel = ui.compute("journey_funnel", filters)
+    view: JourneyView = ui.compute("journey_view", filters)
+    now, jf = view.summary, view.funnel
     if not any(now.counts.values()) and not now.spend:
         ui.no_data()
         return
@@ -564,7 +562,7 @@ def main() -> None:
         [jf.query, now.query],
     )
 
-    flows: Flows = ui.compute("journey_flows", filters)
+    flows = view.flows
     st.subheader(ui.tr("journey.flows_title"))
     cohort_note = ui.tr("journey.flows_caption", leads=fmt_int(flows.cohort, lang))
     if filters.mode == "activity":
@@ -581,7 +579,7 @@ def main() -> None:
     ui.explain(["flows", "drop_off", "reached"], [flows.query])
 
     st.subheader(ui.tr("journey.ttc_title"))
-    time_to_convert_section(filters, lang)
+    time_to_convert_section(view, lang)
 
     st.subheader(ui.tr("journey.stopped_title"))
     st.caption(ui.tr("journey.stopped_intro"))

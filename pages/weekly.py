@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 import ui
 from analytics.filters import Filters
@@ -27,11 +26,11 @@ from analytics.formatting import (
     fmt_percent,
     fmt_signed_int,
 )
-from analytics.metrics import Forecast, biggest_move, compare_weeks, move_sentence
+from analytics.metrics import Forecast, WeeklyReview, biggest_move, compare_weeks, move_sentence
 from analytics.metrics.cohorts import COHORT_STAGES
+from analytics.metrics.review import COHORT_WEEKS, TREND_WEEKS
 from analytics.metrics.weekly import REVIEW_METRICS
 from analytics.model import VELOCITY_PAIRS
-from analytics.sql import Query
 from analytics.weeks import (
     WEEK_STARTS,
     WeekStart,
@@ -42,12 +41,10 @@ from analytics.weeks import (
     weeks_between,
 )
 from ui import url
-from ui.charts import STAGE_COLORS, layout
+from ui.charts import STAGE_COLORS, axis_ids, grid, layout, plain
 from ui.components import Tile, md_escape
 from ui.filters import today
 
-TREND_WEEKS = 12  #: weeks on the trend charts, the chosen one last
-COHORT_WEEKS = 26  #: creation weeks on the cohort heat map (as documented in metrics.toml)
 WEEK_KEY = "wk_week"  #: canonical state: the chosen week's label; URL parameter "week"
 
 #: how each review metric is shown: format kind, delta colour (costs are better when lower)
@@ -201,7 +198,7 @@ def review_tiles(
     for row in cmp.to_dict(orient="records"):
         metric = row["metric"]
         kind, color = KINDS[metric]
-        title = short[metric] + (f", {symbol}" if kind == "money" else "")
+        title = md_escape(short[metric]) + (f", {symbol}" if kind == "money" else "")
         definition = ui.tr(f"metrics.{DEFINITIONS[metric]}.definition")
         help_text = f"**{ui.tr(f'metrics.{DEFINITIONS[metric]}.title')}.** {definition}"
         help_text += "\n\n" + ui.tr(
@@ -260,11 +257,10 @@ def trend_charts(
     titles = []
     for m in REVIEW_METRICS:
         unit = symbol if KINDS[m][0] == "money" else ("%" if KINDS[m][0] == "rate" else "")
-        titles.append(f"{names[m]}, {unit}" if unit else names[m])
-    fig = make_subplots(
-        rows=2, cols=5, subplot_titles=titles, vertical_spacing=0.2, horizontal_spacing=0.045
-    )
+        titles.append(plain(f"{names[m]}, {unit}" if unit else names[m]))
+    grid_layout = grid(2, 5, titles)
     x = [fmt_day_month(w, lang) for w in trend["week"]]
+    ticks = x[:: max(1, len(x) // 3)]
     colors = {
         "leads": STAGE_COLORS["lead"],
         "mql": STAGE_COLORS["mql"],
@@ -272,32 +268,37 @@ def trend_charts(
         "opportunity": STAGE_COLORS["opportunity"],
         "won": STAGE_COLORS["won"],
     }
+    chosen = [1.0 if w == week else 0.45 for w in trend["week"]]
+    data = []
     for i, m in enumerate(REVIEW_METRICS):
         values = [None if pd.isna(v) else float(v) for v in trend[m]]
         if KINDS[m][0] == "rate":
             values = [None if v is None else v * 100 for v in values]
-        base = colors.get(m, "#7f7f7f")
-        chosen = [w == week for w in trend["week"]]
         hover = [
             f"{fmt_date_range(w, week_end(w), lang)}: {fmt_value(m, v, lang, currency)}"
             for w, v in zip(trend["week"], trend[m], strict=True)
         ]
-        fig.add_trace(
-            go.Bar(
-                x=x,
-                y=values,
-                marker={"color": base, "opacity": [1.0 if c else 0.45 for c in chosen]},
-                hovertext=hover,
-                hoverinfo="text",
-                showlegend=False,
-            ),
-            row=i // 5 + 1,
-            col=i % 5 + 1,
+        xaxis, yaxis = axis_ids(i)
+        data.append(
+            {
+                "type": "bar",
+                "x": x,
+                "y": values,
+                "marker": {"color": colors.get(m, "#7f7f7f"), "opacity": chosen},
+                "hovertext": hover,
+                "hoverinfo": "text",
+                "showlegend": False,
+                "xaxis": xaxis,
+                "yaxis": yaxis,
+            }
         )
-    ticks = x[:: max(1, len(x) // 3)]
-    fig.update_xaxes(tickvals=ticks, tickangle=0, tickfont={"size": 10}, showgrid=False)
-    fig.update_yaxes(tickfont={"size": 10}, rangemode="tozero", separatethousands=True)
-    fig.update_annotations(font={"size": 12})
+        grid_layout["xaxis" + xaxis[1:]].update(
+            tickvals=ticks, tickangle=0, tickfont={"size": 10}, showgrid=False
+        )
+        grid_layout["yaxis" + yaxis[1:]].update(
+            tickfont={"size": 10}, rangemode="tozero", separatethousands=True
+        )
+    fig = go.Figure(data=data, layout=grid_layout)
     layout(fig, 420).update_layout(
         margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.25, separators=separators(lang)
     )
@@ -322,7 +323,8 @@ def cohort_heatmap(cohorts: pd.DataFrame, lang: str) -> None:
         )
         for w, n in zip(df["week"], df["leads"], strict=True)
     ]
-    x = [ui.stage_label(s) for s in stages]
+    stage_name = {s: plain(ui.stage_label(s)) for s in stages}  # once: it reads the settings
+    x = [stage_name[s] for s in stages]
     mature_z, young_z, mature_t, young_t, hover = [], [], [], [], []
     for r in df.to_dict(orient="records"):
         row_m, row_y, row_t, row_h = [], [], [], []
@@ -337,7 +339,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, lang: str) -> None:
                 ui.tr(
                     "weekly.cohort_hover",
                     week=fmt_date_range(r["week"], week_end(r["week"]), lang),
-                    stage=ui.stage_label(s),
+                    stage=stage_name[s],
                     count=fmt_int(r[s], lang),
                     leads=fmt_int(r["leads"], lang),
                     share=fmt_percent(None if pd.isna(share) else share, lang),
@@ -350,6 +352,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, lang: str) -> None:
         young_t.append([""] * len(row_t) if r["mature"] else row_t)
         hover.append(row_h)
     common = {
+        "type": "heatmap",
         "x": x,
         "y": y,
         "texttemplate": "%{text}",
@@ -362,21 +365,26 @@ def cohort_heatmap(cohorts: pd.DataFrame, lang: str) -> None:
         "xgap": 2,
         "ygap": 2,
     }
+    mature = {
+        **common,
+        "z": mature_z,
+        "text": mature_t,
+        "colorscale": [[0, "#eef4fa"], [1, "#2b6cb0"]],
+    }
+    young = {
+        **common,
+        "z": young_z,
+        "text": young_t,
+        "colorscale": [[0, "#f6f6f6"], [1, "#c4c4c4"]],
+    }
     fig = go.Figure(
-        [
-            go.Heatmap(
-                z=mature_z, text=mature_t, colorscale=[[0, "#eef4fa"], [1, "#2b6cb0"]], **common
-            ),
-            go.Heatmap(
-                z=young_z, text=young_t, colorscale=[[0, "#f6f6f6"], [1, "#c4c4c4"]], **common
-            ),
-        ]
+        data=[mature, young],
+        layout={
+            "xaxis": {"side": "top", "tickfont": {"size": 13}},
+            "yaxis": {"autorange": "reversed", "tickfont": {"size": 11}, "type": "category"},
+        },
     )
-    layout(fig, 90 + 21 * len(df)).update_layout(
-        xaxis={"side": "top", "tickfont": {"size": 13}},
-        yaxis={"autorange": "reversed", "tickfont": {"size": 11}, "type": "category"},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
+    layout(fig, 90 + 21 * len(df)).update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10})
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
 
 
@@ -409,7 +417,8 @@ def cohort_table(cohorts: pd.DataFrame, week_start: WeekStart, lang: str) -> Non
 
 def velocity_chart(vel: pd.DataFrame, lang: str) -> None:
     names = [
-        f"{ui.stage_label(a, one=True)} → {ui.stage_label(b, one=True)}" for a, b in VELOCITY_PAIRS
+        plain(f"{ui.stage_label(a, one=True)} → {ui.stage_label(b, one=True)}")
+        for a, b in VELOCITY_PAIRS
     ]
     names[-1] = ui.tr("weekly.sales_cycle")
     fig = go.Figure()
@@ -561,10 +570,14 @@ def main() -> None:
     ui.ignored_params_notice()
     ui.demo_banner()
 
+    _, last = ui.span()
+    as_of = min(today(), last) if last else today()
+    cycle = ui.sales_cycle()
+    review: WeeklyReview = ui.compute(
+        "weekly_review", filters, week=week, as_of=as_of, cycle_days=cycle, week_start=week_start
+    )
+    trend = review.trend
     previous = week - timedelta(days=7)
-    window_start = week - timedelta(days=7 * (TREND_WEEKS - 1))
-    window = filters.with_period(window_start, week_end(week)).with_mode("activity")
-    trend = ui.compute("weekly", window, week_start=week_start)
     st.caption(
         ui.tr(
             "weekly.subtitle",
@@ -579,8 +592,7 @@ def main() -> None:
 
     # -- the week against the one before
     cmp = compare_weeks(trend, week)
-    by_channel = ui.compute("channel_weeks", window, week=week)
-    move = biggest_move(by_channel)
+    move = biggest_move(review.channels)
     icon = ":material/trending_flat:"
     if move.kind == "move":
         icon = ":material/trending_up:" if move.change > 0 else ":material/trending_down:"
@@ -592,10 +604,7 @@ def main() -> None:
     comparison_table(cmp, names, week, lang, currency)
     ui.explain(
         ["week_review", "week_summary", "week_start", "cost_per_lead", "cost_per_client"],
-        [
-            _query("weekly", window, week_start=week_start),
-            _query("channel_weeks", window, week=week),
-        ],
+        [review.queries["weekly"], review.queries["channel_weeks"]],
     )
 
     # -- the last 12 weeks
@@ -605,15 +614,7 @@ def main() -> None:
 
     # -- cohorts
     st.subheader(ui.tr("weekly.cohort_title", weeks=COHORT_WEEKS))
-    _, last = ui.span()
-    as_of = min(today(), last) if last else today()
-    cycle = ui.sales_cycle()
-    cohort_window = filters.with_period(
-        week - timedelta(days=7 * (COHORT_WEEKS - 1)), week_end(week)
-    ).with_mode("cohort")
-    cohorts = ui.compute(
-        "cohorts", cohort_window, as_of=as_of, cycle_days=cycle, week_start=week_start
-    )
+    cohorts = review.cohorts
     young = int((~cohorts["mature"]).sum())
     if cycle is None:
         st.caption(":material/info: " + ui.tr("weekly.cohort_no_cycle"))
@@ -629,14 +630,12 @@ def main() -> None:
         )
     cohort_heatmap(cohorts, lang)
     cohort_table(cohorts, week_start, lang)
-    ui.explain(
-        ["cohort_heatmap", "cohort_maturity", "reached"],
-        [_query("cohorts", cohort_window, week_start=week_start)],
-    )
+    ui.explain(["cohort_heatmap", "cohort_maturity", "reached"], [review.queries["cohorts"]])
 
     # -- velocity
     st.subheader(ui.tr("weekly.velocity_title"))
-    vel = ui.compute("velocity", window)
+    vel = review.velocity
+    window = review.window
     st.caption(
         ui.tr(
             "weekly.velocity_caption",
@@ -653,22 +652,14 @@ def main() -> None:
             ":material/warning: " + ui.tr("notes.excluded_pairs", count=fmt_int(excluded, lang))
         )
     velocity_table(vel)
-    ui.explain(["velocity", "activity"], [_query("velocity", window)])
+    ui.explain(["velocity", "activity"], [review.queries["velocity"]])
 
     # -- forecast
     st.subheader(ui.tr("weekly.forecast_title"))
-    fc: Forecast = ui.compute("forecast", filters.with_period(None, None), as_of=as_of)
+    fc: Forecast = review.forecast
     st.caption(ui.tr("weekly.forecast_caption", as_of=fmt_date(as_of, lang)))
     forecast_section(fc, lang, currency)
     ui.explain(["forecast"], [fc.query])
-
-
-def _query(name: str, filters: Filters, **options: object) -> Query:
-    """The SQL a metric ran, for "How is this computed?"."""
-    from analytics import metrics
-
-    maker = getattr(metrics, f"{name}_query")
-    return maker(filters, **options)
 
 
 main()

@@ -185,3 +185,27 @@ def test_every_section_explains_itself(app_env, lang):
     assert len(at.get("plotly_chart")) == 4  # funnels, flows, drop-off, time to convert
     assert sum("SELECT" in c.value for c in at.code) >= 4
     assert len(at.get("download_button")) == 8  # three tables and the list, CSV and Excel
+
+
+def test_data_text_is_shown_as_text(tmp_path, monkeypatch):
+    """A lost reason and a CRM stage name holding markup reach Plotly with the tags escaped
+    and markdown with its specials escaped: shown as text, never as a link."""
+    from analytics import demo
+    from ui.components import md_escape
+
+    path = tmp_path / "markup.duckdb"
+    demo.create_file(path, leads=400, seed=11, end=date.fromisoformat(APP_TODAY))
+    evil = "<a href='https://evil.example'>Call</a> [x](https://evil.example)"
+    with store.writing(path) as con:
+        store.write_setting(con, "stage_labels", {"sql": evil})
+        con.execute("UPDATE leads SET lost_reason = '<b>Price</b>' WHERE status = 'lost'")
+    monkeypatch.setenv("VORONKA_DB", str(path))
+    monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
+    at = app_test(PAGE, period="last_12_months", stop="sql")
+    at.run()
+    assert not at.exception
+    sankey = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    labels = " ".join(sankey["node"]["label"])
+    assert "&lt;b&gt;Price&lt;/b&gt;" in labels and "<b>" not in labels
+    assert "&lt;a href='https://evil.example'&gt;" in labels and "<a " not in labels
+    assert any(md_escape(evil) in c.value for c in at.caption)  # "... stopped at <stage>"

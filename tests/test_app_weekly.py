@@ -7,6 +7,7 @@ The demo fixture ends on APP_TODAY = Sunday 2026-11-22, so the last complete wee
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -281,3 +282,23 @@ def test_every_section_explains_itself(app_env, lang):
     assert len(at.get("plotly_chart")) == 3  # trends, cohorts, velocity
     assert sum("SELECT" in c.value for c in at.code) >= 5
     assert len(at.get("download_button")) == 8  # four tables, CSV and Excel each
+
+
+def test_crm_stage_names_are_shown_as_text(tmp_path, monkeypatch):
+    from analytics import demo
+    from ui.components import md_escape
+
+    path = tmp_path / "names.duckdb"
+    demo.create_file(path, leads=400, seed=11, end=date.fromisoformat(APP_TODAY))
+    evil = "[Call](https://evil.example) <b>x</b>"
+    with store.writing(path) as con:
+        store.write_setting(con, "stage_labels", {"sql": evil})
+    monkeypatch.setenv("VORONKA_DB", str(path))
+    monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
+    at = app_test(PAGE)
+    at.run()
+    assert not at.exception
+    assert md_escape(evil) in [m.label for m in at.metric]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "[Call](https://evil.example) &lt;b&gt;x&lt;/b&gt;" in titles

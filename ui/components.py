@@ -95,31 +95,18 @@ def ignored_params_notice() -> None:
 
 
 def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
-    """CSV and Excel downloads of a table (formula-looking text cells neutralised)."""
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
-        tr("app.download_csv"),
-        to_csv_bytes(df),
-        file_name=f"{basename}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        icon=":material/download:",
-        type="tertiary",
-    )
-    right.download_button(
-        tr("app.download_xlsx"),
-        to_xlsx_bytes(df),
-        file_name=f"{basename}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx",
-        icon=":material/table_view:",
-        type="tertiary",
-    )
+    """CSV and Excel downloads of a table (formula-looking text cells neutralised).
+
+    The files are written only when a button is clicked, not on every rerun (an Excel file
+    takes tens of milliseconds to write, and a page has several tables).
+    """
+    download_deferred(lambda: df, basename, key)
 
 
 def download_deferred(make: Callable[[], pd.DataFrame], basename: str, key: str) -> None:
-    """CSV and Excel downloads of a table built only when a button is clicked (a long list):
-    ``make`` runs outside the script run, so it must not call Streamlit."""
+    """CSV and Excel downloads of a table built only when a button is clicked: ``make`` runs
+    then, outside the script run, so it must not call Streamlit (a long list can be queried
+    there). Clicking does not rerun the page."""
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         tr("app.download_csv"),

@@ -35,12 +35,8 @@ METRICS: dict[str, Callable[..., Any]] = {
     "campaigns": metrics.campaigns,
     "weekly": metrics.weekly,
     "velocity": metrics.velocity,
-    "channel_weeks": metrics.channel_weeks,
-    "cohorts": metrics.cohorts,
-    "forecast": metrics.forecast,
-    "journey_funnel": metrics.journey_funnel,
-    "journey_flows": metrics.journey_flows,
-    "time_to_convert": metrics.time_to_convert,
+    "weekly_review": metrics.weekly_review,
+    "journey_view": metrics.journey_view,
     "stopped_leads": metrics.stopped_leads,
 }
 

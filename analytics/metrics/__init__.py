@@ -9,17 +9,20 @@ from analytics.metrics.forecast import Forecast, forecast, forecast_query
 from analytics.metrics.journey import (
     Flows,
     JourneyFunnel,
+    JourneyView,
     StoppedPage,
     drop_off,
     journey_flows,
     journey_flows_query,
     journey_funnel,
     journey_funnel_query,
+    journey_view,
     stopped_leads,
     stopped_leads_query,
     time_to_convert,
     time_to_convert_query,
 )
+from analytics.metrics.review import WeeklyReview, weekly_review
 from analytics.metrics.summary import CostNote, Summary, funnel, summary, summary_query
 from analytics.metrics.velocity import sales_cycle_days, velocity, velocity_query
 from analytics.metrics.weekly import (
@@ -42,9 +45,11 @@ __all__ = [
     "Flows",
     "Forecast",
     "JourneyFunnel",
+    "JourneyView",
     "StoppedPage",
     "Summary",
     "WeekMove",
+    "WeeklyReview",
     "biggest_move",
     "campaigns",
     "campaigns_query",
@@ -61,6 +66,7 @@ __all__ = [
     "journey_flows_query",
     "journey_funnel",
     "journey_funnel_query",
+    "journey_view",
     "move_sentence",
     "sales_cycle_days",
     "stopped_leads",
@@ -74,4 +80,5 @@ __all__ = [
     "week_over_week",
     "weekly",
     "weekly_query",
+    "weekly_review",
 ]

@@ -12,7 +12,8 @@ import pandas as pd
 
 from analytics.filters import Filters, cost_conditions, in_period, lead_conditions
 from analytics.metrics._common import frame, number, ratio, reached
-from analytics.metrics.velocity import pairs_sql
+from analytics.metrics.summary import Summary, summary
+from analytics.metrics.velocity import pairs_sql, velocity
 from analytics.model import STAGE_TIMESTAMP, STAGES, STATUSES, VELOCITY_PAIRS, Stage
 from analytics.privacy import mask_email, mask_phone
 from analytics.sql import Query, Sql, join, where
@@ -397,3 +398,32 @@ def stopped_leads(
 
 def _texts(values: pd.Series) -> list[str | None]:
     return [None if v is None or pd.isna(v) else str(v) for v in values]
+
+
+# --------------------------------------------------------------------------------------------
+# The page's numbers in one call (one connection, one cache entry per view).
+
+
+@dataclass(frozen=True)
+class JourneyView:
+    """Everything the Customer journey shows for one view, except the list of leads (which
+    has its own page state): the plain funnel (:func:`~analytics.metrics.summary.summary`),
+    the journey funnel, the flows, time to convert and velocity, each as its function returns
+    it for ``f``."""
+
+    summary: Summary
+    funnel: JourneyFunnel
+    flows: Flows
+    time_to_convert: pd.DataFrame
+    velocity: pd.DataFrame
+
+
+def journey_view(con: duckdb.DuckDBPyConnection, f: Filters) -> JourneyView:
+    """:class:`JourneyView` of ``f``."""
+    return JourneyView(
+        summary=summary(con, f),
+        funnel=journey_funnel(con, f),
+        flows=journey_flows(con, f),
+        time_to_convert=time_to_convert(con, f),
+        velocity=velocity(con, f),
+    )
