@@ -101,9 +101,10 @@ def test_the_stopped_leads_download_holds_the_whole_list_masked(app):
         finished(page)
         caption = page.get_by_text("leads stopped at Opportunity (lost)").inner_text()
         total = int(caption.split(" leads")[0].replace(",", ""))
-        buttons = page.locator('[data-testid="stDownloadButton"]')
+        csv_button = page.get_by_role("button", name="Download CSV").last  # the list's own
+        csv_button.wait_for(state="visible", timeout=30_000)
         with page.expect_download(timeout=30_000) as info:
-            buttons.nth(buttons.count() - 2).click()  # the list's CSV (its Excel comes last)
+            csv_button.click()
         text = open(info.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115
         rows = list(csv.DictReader(io.StringIO(text)))
         assert len(rows) == total > 25  # every lead, not the page on screen
