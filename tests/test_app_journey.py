@@ -209,3 +209,14 @@ def test_data_text_is_shown_as_text(tmp_path, monkeypatch):
     assert "&lt;b&gt;Price&lt;/b&gt;" in labels and "<b>" not in labels
     assert "&lt;a href='https://evil.example'&gt;" in labels and "<a " not in labels
     assert any(md_escape(evil) in c.value for c in at.caption)  # "... stopped at <stage>"
+
+
+def test_switching_language_keeps_the_page_state(app_env):
+    at = app_test(PAGE, **Q, stop="opportunity", outcome="nurture", ttc="sql-opportunity")
+    at.run()
+    at.segmented_control(key="w.lang").set_value("ru").run()
+    assert not at.exception
+    assert at.selectbox(key="w.jr_stop.ru").value == "opportunity"
+    assert at.segmented_control(key="w.jr_outcome.ru").value == "nurture"
+    assert at.segmented_control(key="w.jr_pair.ru").value == "sql-opportunity"
+    assert at.query_params["stop"] == "opportunity" and at.query_params["lang"] == "ru"

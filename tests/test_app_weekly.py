@@ -302,3 +302,15 @@ def test_crm_stage_names_are_shown_as_text(tmp_path, monkeypatch):
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert "[Call](https://evil.example) &lt;b&gt;x&lt;/b&gt;" in titles
+
+
+def test_switching_language_keeps_the_week_and_filters(app_env):
+    at = app_test(PAGE, week="2026-W40", channel="social")
+    at.run()
+    leads = tiles(at)["Leads"][0]
+    at.segmented_control(key="w.lang").set_value("ru").run()
+    assert not at.exception
+    assert at.selectbox(key="w.wk_week.ru").value == "2026-W40"
+    assert at.multiselect(key="w.flt_channels.ru").value == ["social"]
+    assert tiles(at)["Лиды"][0].replace("\xa0", ",") == leads
+    assert at.query_params["week"] == "2026-W40" and at.query_params["lang"] == "ru"
