@@ -80,7 +80,8 @@ def fmt_money(
             digits = 1 if abs(value) < 100_000 or 1e6 <= abs(value) < 1e8 else 0
             number = format_compact_decimal(abs(value), locale=loc, fraction_digits=digits)
             return ("-" if value < 0 else "") + number
-        pattern = "#,##0" if (compact and abs(value) >= 100) or abs(value) >= 1000 else "#,##0.00"
+        whole = compact and (abs(value) >= 100 or value == round(value))
+        pattern = "#,##0" if whole or abs(value) >= 1000 else "#,##0.00"
         return format_decimal(value, format=pattern, locale=loc)
     symbol_text = currency_symbol(currency)
     if compact and abs(value) >= 10_000:
