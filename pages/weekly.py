@@ -269,14 +269,15 @@ def trend_charts(
         "won": STAGE_COLORS["won"],
     }
     chosen = [1.0 if w == week else 0.45 for w in trend["week"]]
+    spans = [fmt_date_range(w, week_end(w), lang) for w in trend["week"]]
     data = []
     for i, m in enumerate(REVIEW_METRICS):
         values = [None if pd.isna(v) else float(v) for v in trend[m]]
         if KINDS[m][0] == "rate":
             values = [None if v is None else v * 100 for v in values]
         hover = [
-            f"{fmt_date_range(w, week_end(w), lang)}: {fmt_value(m, v, lang, currency)}"
-            for w, v in zip(trend["week"], trend[m], strict=True)
+            f"{span}: {fmt_value(m, v, lang, currency)}"
+            for span, v in zip(spans, trend[m], strict=True)
         ]
         xaxis, yaxis = axis_ids(i)
         data.append(
@@ -325,12 +326,15 @@ def cohort_heatmap(cohorts: pd.DataFrame, lang: str) -> None:
     ]
     stage_name = {s: plain(ui.stage_label(s)) for s in stages}  # once: it reads the settings
     x = [stage_name[s] for s in stages]
+    bests = {s: cohorts[f"share_{s}"].max() for s in stages}  # colour: share of the best
     mature_z, young_z, mature_t, young_t, hover = [], [], [], [], []
     for r in df.to_dict(orient="records"):
         row_m, row_y, row_t, row_h = [], [], [], []
+        span = fmt_date_range(r["week"], week_end(r["week"]), lang)
+        leads, age = fmt_int(r["leads"], lang), fmt_int(r["age_days"], lang)
         for s in stages:
             share = r[f"share_{s}"]
-            best = cohorts[f"share_{s}"].max()
+            best = bests[s]
             rel = None if pd.isna(share) or not best or pd.isna(best) else share / best
             row_m.append(rel if r["mature"] else None)
             row_y.append(rel if not r["mature"] else None)
@@ -338,12 +342,12 @@ def cohort_heatmap(cohorts: pd.DataFrame, lang: str) -> None:
             row_h.append(
                 ui.tr(
                     "weekly.cohort_hover",
-                    week=fmt_date_range(r["week"], week_end(r["week"]), lang),
+                    week=span,
                     stage=stage_name[s],
                     count=fmt_int(r[s], lang),
-                    leads=fmt_int(r["leads"], lang),
+                    leads=leads,
                     share=fmt_percent(None if pd.isna(share) else share, lang),
-                    age=fmt_int(r["age_days"], lang),
+                    age=age,
                 )
             )
         mature_z.append(row_m)
