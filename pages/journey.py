@@ -441,17 +441,17 @@ def stopped_frame(page: StoppedPage, lang: str) -> pd.DataFrame:
 
 
 def stopped_section(filters: Filters, lang: str) -> None:
+    # display names computed now: a widget may format its options outside this run
+    stage_names = {s: ui.stage_label(s) for s in STOP_STAGES}
+    outcome_names = {o: ui.tr(f"journey.outcome_choice.{o}") for o in OUTCOME_CHOICES}
     left, middle, right = st.columns([2, 3, 1.2])
     left.selectbox(
-        ui.tr("journey.stop_stage"),
-        STOP_STAGES,
-        format_func=lambda s: ui.stage_label(s),
-        **url.bind("jr_stop"),
+        ui.tr("journey.stop_stage"), STOP_STAGES, format_func=stage_names.get, **url.bind("jr_stop")
     )
     middle.segmented_control(
         ui.tr("journey.stop_outcome"),
         OUTCOME_CHOICES,
-        format_func=lambda o: ui.tr(f"journey.outcome_choice.{o}"),
+        format_func=outcome_names.get,
         required=True,
         **url.bind("jr_outcome"),
     )

@@ -32,7 +32,6 @@ from analytics.metrics.review import COHORT_WEEKS, TREND_WEEKS
 from analytics.metrics.weekly import REVIEW_METRICS
 from analytics.model import VELOCITY_PAIRS
 from analytics.weeks import (
-    WEEK_STARTS,
     WeekStart,
     last_complete_week,
     parse_week,
@@ -60,46 +59,34 @@ KINDS = {
     "cost_per_client": ("money", "inverse"),
     "mql_to_sql": ("rate", "normal"),
 }
-#: the metric catalogue entry that defines each review metric
-DEFINITIONS = {
-    "leads": "leads",
-    "mql": "mql",
-    "sql": "sql",
-    "opportunity": "opportunity",
-    "won": "won",
-    "revenue": "revenue",
-    "spend": "spend",
-    "cost_per_lead": "cost_per_lead",
-    "cost_per_client": "cost_per_client",
-    "mql_to_sql": "mql_to_sql",
-}
+
+
+#: the review metrics named after a stage: the CRM's own stage names replace them
+RENAMED = ("mql", "sql", "opportunity", "won")
 
 
 def week_start_setting() -> WeekStart:
-    value = str(ui.settings().get("week_start") or "monday").lower()
-    return "sunday" if value == "sunday" and "sunday" in WEEK_STARTS else "monday"
+    """The week_start setting; anything but "sunday" means ISO weeks."""
+    value = str(ui.settings().get("week_start") or "monday").strip().lower()
+    return "sunday" if value == "sunday" else "monday"
 
 
 def metric_names() -> dict[str, str]:
     """Names of the review metrics: the CRM's own stage names where the settings give them."""
-    names = {m: ui.tr(f"weekly.metric.{m}") for m in REVIEW_METRICS}
     custom = ui.settings().get("stage_labels") or {}
-    for metric, stage in (("mql", "mql"), ("sql", "sql"), ("opportunity", "opportunity")):
-        if custom.get(stage):
-            names[metric] = str(custom[stage])
-    if custom.get("won"):
-        names["won"] = str(custom["won"])
-    return names
+    return {
+        m: str(custom[m]) if m in RENAMED and custom.get(m) else ui.tr(f"weekly.metric.{m}")
+        for m in REVIEW_METRICS
+    }
 
 
 def tile_names(names: dict[str, str]) -> dict[str, str]:
     """Short names for the narrow tiles; the CRM's own stage names win where set."""
     custom = ui.settings().get("stage_labels") or {}
-    out = {}
-    for metric, name in names.items():
-        stage = {"leads": "lead"}.get(metric, metric)
-        out[metric] = name if custom.get(stage) else ui.tr(f"weekly.tile.{metric}")
-    return out
+    return {
+        m: names[m] if m in RENAMED and custom.get(m) else ui.tr(f"weekly.tile.{m}")
+        for m in REVIEW_METRICS
+    }
 
 
 def pick_week(week_start: WeekStart, lang: str) -> date:
@@ -199,8 +186,9 @@ def review_tiles(
         metric = row["metric"]
         kind, color = KINDS[metric]
         title = md_escape(short[metric]) + (f", {symbol}" if kind == "money" else "")
-        definition = ui.tr(f"metrics.{DEFINITIONS[metric]}.definition")
-        help_text = f"**{ui.tr(f'metrics.{DEFINITIONS[metric]}.title')}.** {definition}"
+        # each review metric has its definition under its own name in the metric catalogue
+        definition = ui.tr(f"metrics.{metric}.definition")
+        help_text = f"**{ui.tr(f'metrics.{metric}.title')}.** {definition}"
         help_text += "\n\n" + ui.tr(
             "weekly.tile_help",
             previous=fmt_value(metric, row["previous"], lang, currency),
