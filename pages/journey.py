@@ -15,7 +15,7 @@ from analytics.filters import Filters
 from analytics.formatting import fmt_int, fmt_number, fmt_percent
 from analytics.i18n import label
 from analytics.metrics import Flows, JourneyFunnel, JourneyView, StoppedPage, Summary, drop_off
-from analytics.metrics.journey import EXPORT_LIMIT, JOURNEY_STEPS
+from analytics.metrics.journey import EXPORT_LIMIT, JOURNEY_STEPS, STOPPED_COLUMNS
 from analytics.model import STAGES, VELOCITY_PAIRS
 from ui import url
 from ui.charts import STAGE_COLORS, layout, plain
@@ -428,11 +428,10 @@ def time_to_convert_section(view: JourneyView, lang: str) -> None:
 # -- who stopped where -----------------------------------------------------------------------------
 
 
-def stopped_frame(page: StoppedPage, lang: str) -> pd.DataFrame:
-    """The list with the page's column names and statuses in words (contacts already masked)."""
-    rows = page.rows
-    names = {c: ui.tr(f"journey.scol.{c}") for c in rows.columns}
-    out = rows.copy()
+def stopped_frame(page: StoppedPage, lang: str, names: dict[str, str]) -> pd.DataFrame:
+    """The list with the page's column ``names`` and statuses and channels in words (contacts
+    already masked). No Streamlit call: the full download builds it outside the run."""
+    out = page.rows.copy()
     out["status"] = [label("status", s, lang) for s in out["status"]]
     out["channel"] = [
         label("channel", c, lang) if isinstance(c, str) else None for c in out["channel"]
@@ -440,7 +439,12 @@ def stopped_frame(page: StoppedPage, lang: str) -> pd.DataFrame:
     return out.rename(columns=names)
 
 
-def stopped_section(filters: Filters, lang: str) -> None:
+def stopped_names() -> dict[str, str]:
+    return {c: ui.tr(f"journey.scol.{c}") for c in STOPPED_COLUMNS}
+
+
+def stopped_section(filters: Filters, lang: str) -> StoppedPage:
+    """The list of leads that stopped at the chosen step, a page at a time; returns the page."""
     # display names computed now: a widget may format its options outside this run
     stage_names = {s: ui.stage_label(s) for s in STOP_STAGES}
     outcome_names = {o: ui.tr(f"journey.outcome_choice.{o}") for o in OUTCOME_CHOICES}
@@ -492,7 +496,7 @@ def stopped_section(filters: Filters, lang: str) -> None:
             ),
             icon=":material/person_off:",
         )
-        return
+        return page
     start = page.offset + 1
     st.caption(
         ui.tr(
@@ -504,21 +508,20 @@ def stopped_section(filters: Filters, lang: str) -> None:
             last=fmt_int(page.offset + len(page.rows), lang),
         )
     )
+    names = stopped_names()
     when = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
     st.dataframe(
-        stopped_frame(page, lang),
+        stopped_frame(page, lang, names),
         hide_index=True,
         width="stretch",
-        column_config={
-            ui.tr(f"journey.scol.{c}"): when for c in ("created_at", "reached_at", "lost_at")
-        },
+        column_config={names[c]: when for c in ("created_at", "reached_at", "lost_at")},
     )
     source = current_source()
 
     def export() -> pd.DataFrame:
         with source.reading() as con:
             full = metrics.stopped_leads(con, filters, stage, outcome, limit=EXPORT_LIMIT, offset=0)
-        return stopped_frame(full, lang)
+        return stopped_frame(full, lang, names)
 
     download_deferred(export, f"voronka-stopped-at-{stage}", "dl_stopped")
     if total > EXPORT_LIMIT:
@@ -529,6 +532,7 @@ def stopped_section(filters: Filters, lang: str) -> None:
                 total=fmt_int(total, lang),
             )
         )
+    return page
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -583,15 +587,8 @@ def main() -> None:
 
     st.subheader(ui.tr("journey.stopped_title"))
     st.caption(ui.tr("journey.stopped_intro"))
-    stopped_section(filters, lang)
-    ui.explain(
-        ["stopped_leads"],
-        [
-            metrics.stopped_leads_query(
-                filters, st.session_state.get("jr_stop") or "sql", None, PAGE_SIZE, 0
-            )
-        ],
-    )
+    page = stopped_section(filters, lang)
+    ui.explain(["stopped_leads"], [page.query])
 
 
 main()
