@@ -23,6 +23,8 @@ from ui.components import download_deferred, md_escape
 from ui.data import current_source
 
 PAGE_SIZE = 25
+#: tables and explanations are built only while their expander is open (a faster rerun)
+LAZY = {"on_change": "rerun"}
 STOP_STAGES = STAGES[:-1]  #: a lead can stop at any stage but the last
 OUTCOME_CHOICES = ("all", "lost", "nurture", "open")
 PAIR_CODES = tuple(f"{a}-{b}" for a, b in VELOCITY_PAIRS)  #: "lead-won" is the sales cycle
@@ -142,7 +144,12 @@ def funnel_table(jf: JourneyFunnel, now: Summary) -> None:
             col["all_conv"]: [None, None, *(now.step_conversion(s) for s in STAGES)],
         }
     )
-    with st.expander(ui.tr("journey.funnel_table"), icon=":material/table:"):
+    box = st.expander(
+        ui.tr("journey.funnel_table"), icon=":material/table:", **LAZY, key="t_funnel"
+    )
+    with box:
+        if not box.open:
+            return
         st.dataframe(
             frame,
             hide_index=True,
@@ -320,7 +327,10 @@ def drop_off_table(d: pd.DataFrame) -> None:
             col["rate"]: d["drop_rate"],
         }
     )
-    with st.expander(ui.tr("journey.drop_table"), icon=":material/table:"):
+    box = st.expander(ui.tr("journey.drop_table"), icon=":material/table:", **LAZY, key="t_drop")
+    with box:
+        if not box.open:
+            return
         st.dataframe(
             frame,
             hide_index=True,
@@ -417,11 +427,16 @@ def time_to_convert_section(view: JourneyView, lang: str) -> None:
             col["leads"]: ttc["leads"],
         }
     )
-    with st.expander(ui.tr("journey.ttc_table"), icon=":material/table:"):
+    box = st.expander(ui.tr("journey.ttc_table"), icon=":material/table:", **LAZY, key="t_ttc")
+    with box:
+        if not box.open:
+            return
         st.dataframe(frame, hide_index=True, width="stretch")
         ui.download_table(frame, "voronka-time-to-convert", "dl_ttc")
     ui.explain(
-        ["time_to_convert", "velocity", filters.mode], [metrics.time_to_convert_query(filters)]
+        ["time_to_convert", "velocity", filters.mode],
+        [metrics.time_to_convert_query(filters)],
+        key="x_ttc",
     )
 
 
@@ -564,6 +579,7 @@ def main() -> None:
     ui.explain(
         ["journey_funnel", filters.mode, "reached", "ctr", "step_conversion"],
         [jf.query, now.query],
+        key="x_funnel",
     )
 
     flows = view.flows
@@ -580,7 +596,7 @@ def main() -> None:
         d = drop_off(flows)
         drop_off_chart(d, lang)
         drop_off_table(d)
-    ui.explain(["flows", "drop_off", "reached"], [flows.query])
+    ui.explain(["flows", "drop_off", "reached"], [flows.query], key="x_flows")
 
     st.subheader(ui.tr("journey.ttc_title"))
     time_to_convert_section(view, lang)
@@ -588,7 +604,7 @@ def main() -> None:
     st.subheader(ui.tr("journey.stopped_title"))
     st.caption(ui.tr("journey.stopped_intro"))
     page = stopped_section(filters, lang)
-    ui.explain(["stopped_leads"], [page.query])
+    ui.explain(["stopped_leads"], [page.query], key="x_stopped")
 
 
 main()

@@ -45,6 +45,8 @@ from ui.components import Tile, md_escape
 from ui.filters import today
 
 WEEK_KEY = "wk_week"  #: canonical state: the chosen week's label; URL parameter "week"
+#: tables and explanations are built only while their expander is open (a faster rerun)
+LAZY = {"on_change": "rerun"}
 
 #: how each review metric is shown: format kind, delta colour (costs are better when lower)
 KINDS = {
@@ -176,9 +178,7 @@ def fmt_delta(metric: str, row: dict, lang: str) -> str | None:
 # -- sections -----------------------------------------------------------------------------------
 
 
-def review_tiles(
-    cmp: pd.DataFrame, trend: pd.DataFrame, names: dict[str, str], lang: str, currency: str
-) -> None:
+def review_tiles(cmp: pd.DataFrame, names: dict[str, str], lang: str, currency: str) -> None:
     symbol = currency_symbol(currency)
     short = tile_names(names)
     tiles = []
@@ -195,7 +195,6 @@ def review_tiles(
             change=fmt_change(metric, row, lang) or "–",
             pct=fmt_pct(row, lang) or "–",
         )
-        spark = tuple(0.0 if pd.isna(v) else float(v) for v in trend[metric])
         tiles.append(
             Tile(
                 title,
@@ -203,7 +202,6 @@ def review_tiles(
                 fmt_delta(metric, row, lang),
                 color,
                 help_text,
-                spark if any(spark) else None,
             )
         )
     ui.kpi_row(tiles, per_row=5)
@@ -222,7 +220,10 @@ def comparison_table(
             col["pct"]: cmp["change_pct"],
         }
     )
-    with st.expander(ui.tr("weekly.table_title"), icon=":material/table:"):
+    box = st.expander(ui.tr("weekly.table_title"), icon=":material/table:", **LAZY, key="t_week")
+    with box:
+        if not box.open:
+            return
         st.dataframe(
             frame,
             hide_index=True,
@@ -394,7 +395,12 @@ def cohort_table(cohorts: pd.DataFrame, week_start: WeekStart, lang: str) -> Non
             col["mature"]: cohorts["mature"],
         }
     ).iloc[::-1]
-    with st.expander(ui.tr("weekly.cohort_table"), icon=":material/table:"):
+    box = st.expander(
+        ui.tr("weekly.cohort_table"), icon=":material/table:", **LAZY, key="t_cohorts"
+    )
+    with box:
+        if not box.open:
+            return
         st.dataframe(
             frame,
             hide_index=True,
@@ -462,7 +468,12 @@ def velocity_table(vel: pd.DataFrame) -> None:
             col["excluded"]: vel["excluded"],
         }
     )
-    with st.expander(ui.tr("weekly.velocity_table"), icon=":material/table:"):
+    box = st.expander(
+        ui.tr("weekly.velocity_table"), icon=":material/table:", **LAZY, key="t_velocity"
+    )
+    with box:
+        if not box.open:
+            return
         fmt = st.column_config.NumberColumn(format="%.1f")
         st.dataframe(
             frame,
@@ -589,7 +600,7 @@ def main() -> None:
     if move.kind == "move":
         icon = ":material/trending_up:" if move.change > 0 else ":material/trending_down:"
     st.info(md_escape(move_sentence(move, lang, names)), icon=icon)
-    review_tiles(cmp, trend, names, lang, currency)
+    review_tiles(cmp, names, lang, currency)
     st.caption(":material/info: " + ui.tr("weekly.activity_note"))
     if not filters.costs_defined:
         ui.cost_note(filters.lead_level_filters)
@@ -597,6 +608,7 @@ def main() -> None:
     ui.explain(
         ["week_review", "week_summary", "week_start", "cost_per_lead", "cost_per_client"],
         [review.queries["weekly"], review.queries["channel_weeks"]],
+        key="x_week",
     )
 
     # -- the last 12 weeks
@@ -622,7 +634,11 @@ def main() -> None:
         )
     cohort_heatmap(cohorts, lang)
     cohort_table(cohorts, week_start, lang)
-    ui.explain(["cohort_heatmap", "cohort_maturity", "reached"], [review.queries["cohorts"]])
+    ui.explain(
+        ["cohort_heatmap", "cohort_maturity", "reached"],
+        [review.queries["cohorts"]],
+        key="x_cohorts",
+    )
 
     # -- velocity
     st.subheader(ui.tr("weekly.velocity_title"))
@@ -644,14 +660,14 @@ def main() -> None:
             ":material/warning: " + ui.tr("notes.excluded_pairs", count=fmt_int(excluded, lang))
         )
     velocity_table(vel)
-    ui.explain(["velocity", "activity"], [review.queries["velocity"]])
+    ui.explain(["velocity", "activity"], [review.queries["velocity"]], key="x_velocity")
 
     # -- forecast
     st.subheader(ui.tr("weekly.forecast_title"))
     fc: Forecast = review.forecast
     st.caption(ui.tr("weekly.forecast_caption", as_of=fmt_date(as_of, lang)))
     forecast_section(fc, lang, currency)
-    ui.explain(["forecast"], [fc.query])
+    ui.explain(["forecast"], [fc.query], key="x_forecast")
 
 
 main()

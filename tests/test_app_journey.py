@@ -18,6 +18,17 @@ PAGE = "pages/journey.py"
 Q = {"period": "custom", "from": "2026-03-01", "to": "2026-06-30"}
 F = Filters(date(2026, 3, 1), date(2026, 6, 30))
 
+#: the page's tables and explanations are built only while their expander is open; the tests
+#: open them all (test_collapsed_sections_are_not_built checks the closed state)
+OPEN = ("t_funnel", "t_drop", "t_ttc", "x_funnel", "x_flows", "x_ttc", "x_stopped")
+
+
+def page_test(**query):
+    at = app_test(PAGE, **query)
+    for key in OPEN:
+        at.session_state[key] = True
+    return at
+
 
 def funnel_spec(at) -> dict:
     """The funnel chart's figure (the first Plotly chart) as JSON."""
@@ -25,7 +36,7 @@ def funnel_spec(at) -> dict:
 
 
 def test_funnels_equal_the_report(app_env):
-    at = app_test(PAGE, **Q)
+    at = page_test(**Q)
     at.run()
     assert not at.exception
     assert at.title[0].value == "Customer journey"
@@ -52,7 +63,7 @@ def test_funnels_equal_the_report(app_env):
 
 
 def test_flows_and_drop_off_equal_the_metric_functions(app_env):
-    at = app_test(PAGE, **Q)
+    at = page_test(**Q)
     at.run()
     with store.reading(app_env) as con:
         flows = journey_flows(con, F)
@@ -68,7 +79,7 @@ def test_flows_and_drop_off_equal_the_metric_functions(app_env):
 
 
 def test_activity_mode_says_flows_stay_a_cohort(app_env):
-    at = app_test(PAGE, **Q, mode="activity")
+    at = page_test(**Q, mode="activity")
     at.run()
     assert not at.exception
     assert any("also in activity mode" in c.value for c in at.caption)
@@ -79,7 +90,7 @@ def test_activity_mode_says_flows_stay_a_cohort(app_env):
 
 
 def test_time_to_convert_for_the_step_in_the_url(app_env):
-    at = app_test(PAGE, **Q, ttc="mql-sql")
+    at = page_test(**Q, ttc="mql-sql")
     at.run()
     assert not at.exception
     assert at.segmented_control(key="w.jr_pair.en").value == "mql-sql"
@@ -96,7 +107,7 @@ def test_time_to_convert_for_the_step_in_the_url(app_env):
 
 
 def test_stopped_list_from_the_url_is_paged_and_masked(app_env):
-    at = app_test(PAGE, **Q, stop="mql", outcome="lost")
+    at = page_test(**Q, stop="mql", outcome="lost")
     at.run()
     assert not at.exception
     with store.reading(app_env) as con:
@@ -117,7 +128,7 @@ def test_stopped_list_from_the_url_is_paged_and_masked(app_env):
 
 
 def test_russian(app_env):
-    at = app_test(PAGE, **Q, lang="ru")
+    at = page_test(**Q, lang="ru")
     at.run()
     assert not at.exception
     assert at.title[0].value == "Путь клиента"
@@ -126,7 +137,7 @@ def test_russian(app_env):
 
 
 def test_lead_level_filter_hides_awareness_with_reason(app_env):
-    at = app_test(PAGE, **Q, owner="Anna Smirnova")
+    at = page_test(**Q, owner="Anna Smirnova")
     at.run()
     assert not at.exception
     table = at.dataframe[0].value.set_index("Step")
@@ -137,7 +148,7 @@ def test_lead_level_filter_hides_awareness_with_reason(app_env):
 
 
 def test_bad_page_state_in_the_link_is_ignored_with_a_notice(app_env):
-    at = app_test(PAGE, stop="won", outcome="maybe", ttc="sideways")
+    at = page_test(stop="won", outcome="maybe", ttc="sideways")
     at.run()
     assert not at.exception
     warning = at.warning[0].value
@@ -147,7 +158,7 @@ def test_bad_page_state_in_the_link_is_ignored_with_a_notice(app_env):
 
 
 def test_period_without_leads_shows_a_plain_message(app_env):
-    at = app_test(PAGE, period="custom", **{"from": "2030-01-01", "to": "2030-01-31"})
+    at = page_test(period="custom", **{"from": "2030-01-01", "to": "2030-01-31"})
     at.run()
     assert not at.exception
     assert "No leads and no spend match this view" in at.info[-1].value
@@ -172,7 +183,7 @@ def test_a_step_nobody_stopped_at(tmp_path, monkeypatch):
         )
     monkeypatch.setenv("VORONKA_DB", str(path))
     monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
-    at = app_test(PAGE, period="last_4_weeks")
+    at = page_test(period="last_4_weeks")
     at.run()
     assert not at.exception
     assert any("No lead of this period stopped at SQL" in i.value for i in at.info)
@@ -180,7 +191,7 @@ def test_a_step_nobody_stopped_at(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_every_section_explains_itself(app_env, lang):
-    at = app_test(PAGE, **Q, lang=lang)
+    at = page_test(**Q, lang=lang)
     at.run()
     assert len(at.get("plotly_chart")) == 4  # funnels, flows, drop-off, time to convert
     assert sum("SELECT" in c.value for c in at.code) >= 4
@@ -201,7 +212,7 @@ def test_data_text_is_shown_as_text(tmp_path, monkeypatch):
         con.execute("UPDATE leads SET lost_reason = '<b>Price</b>' WHERE status = 'lost'")
     monkeypatch.setenv("VORONKA_DB", str(path))
     monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
-    at = app_test(PAGE, period="last_12_months", stop="sql")
+    at = page_test(period="last_12_months", stop="sql")
     at.run()
     assert not at.exception
     sankey = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
@@ -212,7 +223,7 @@ def test_data_text_is_shown_as_text(tmp_path, monkeypatch):
 
 
 def test_switching_language_keeps_the_page_state(app_env):
-    at = app_test(PAGE, **Q, stop="opportunity", outcome="nurture", ttc="sql-opportunity")
+    at = page_test(**Q, stop="opportunity", outcome="nurture", ttc="sql-opportunity")
     at.run()
     at.segmented_control(key="w.lang").set_value("ru").run()
     assert not at.exception
@@ -220,3 +231,14 @@ def test_switching_language_keeps_the_page_state(app_env):
     assert at.segmented_control(key="w.jr_outcome.ru").value == "nurture"
     assert at.segmented_control(key="w.jr_pair.ru").value == "sql-opportunity"
     assert at.query_params["stop"] == "opportunity" and at.query_params["lang"] == "ru"
+
+
+def test_collapsed_sections_are_not_built(app_env):
+    at = app_test(PAGE, **Q)
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe) == 1  # the list of leads; the tables wait for their expanders
+    assert not at.code and len(at.get("download_button")) == 2
+    at.session_state["x_flows"] = True
+    at.run()
+    assert len(at.code) == 1 and "FROM leads l" in at.code[0].value

@@ -38,6 +38,17 @@ PAGE = "pages/weekly.py"
 W46 = (date(2026, 11, 9), date(2026, 11, 15))
 W45 = (date(2026, 11, 2), date(2026, 11, 8))
 
+#: the page's tables and explanations are built only while their expander is open; the tests
+#: open them all (test_collapsed_sections_are_not_built checks the closed state)
+OPEN = ("t_week", "t_cohorts", "t_velocity", "x_week", "x_cohorts", "x_velocity", "x_forecast")
+
+
+def page_test(**query):
+    at = app_test(PAGE, **query)
+    for key in OPEN:
+        at.session_state[key] = True
+    return at
+
 
 def tiles(at) -> dict[str, tuple[str, str]]:
     return {m.label: (m.value, m.proto.delta) for m in at.metric}
@@ -52,7 +63,7 @@ def report_week(path, start: date, end: date, **filters) -> dict:
 
 
 def test_default_is_the_last_complete_week_and_equals_the_report(app_env):
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     assert not at.exception
     assert at.title[0].value == "Weekly review"
@@ -88,7 +99,7 @@ def test_default_is_the_last_complete_week_and_equals_the_report(app_env):
 
 
 def test_the_week_on_week_table_holds_absolute_and_relative_changes(app_env):
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     table = at.dataframe[0].value.set_index("Metric")
     now, before = report_week(app_env, *W46), report_week(app_env, *W45)
@@ -101,7 +112,7 @@ def test_the_week_on_week_table_holds_absolute_and_relative_changes(app_env):
 
 
 def test_the_summary_sentence_follows_the_rule(app_env):
-    at = app_test(PAGE, channel=["paid_search", "social", "popup"])
+    at = page_test(channel=["paid_search", "social", "popup"])
     at.run()
     assert not at.exception
     f = Filters(channels=("paid_search", "social", "popup"))
@@ -112,7 +123,7 @@ def test_the_summary_sentence_follows_the_rule(app_env):
 
 
 def test_another_week_from_the_url_in_russian_with_filters(app_env):
-    at = app_test(PAGE, lang="ru", week="2026-W40", channel="paid_search")
+    at = page_test(lang="ru", week="2026-W40", channel="paid_search")
     at.run()
     assert not at.exception
     assert at.title[0].value == "Итоги недели"
@@ -126,7 +137,7 @@ def test_another_week_from_the_url_in_russian_with_filters(app_env):
 
 
 def test_a_day_in_the_url_opens_its_week(app_env):
-    at = app_test(PAGE, week="2026-10-01")  # a Thursday of ISO week 40
+    at = page_test(week="2026-10-01")  # a Thursday of ISO week 40
     at.run()
     assert at.selectbox(key="w.wk_week.en").value == "2026-W40"
     assert not at.warning
@@ -134,7 +145,7 @@ def test_a_day_in_the_url_opens_its_week(app_env):
 
 @pytest.mark.parametrize("bad", ["2027-W05", "1999-W01", "next", "2026-W60"])
 def test_a_week_the_data_cannot_show_is_ignored_with_a_notice(app_env, bad):
-    at = app_test(PAGE, week=bad)
+    at = page_test(week=bad)
     at.run()
     assert not at.exception
     assert at.selectbox(key="w.wk_week.en").value == "2026-W46"
@@ -142,7 +153,7 @@ def test_a_week_the_data_cannot_show_is_ignored_with_a_notice(app_env, bad):
 
 
 def test_choosing_a_week_writes_it_to_the_url(app_env):
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     at.selectbox(key="w.wk_week.en").set_value("2026-W44").run()
     assert not at.exception
@@ -152,7 +163,7 @@ def test_choosing_a_week_writes_it_to_the_url(app_env):
 
 
 def test_the_sidebar_has_no_period_here_and_keeps_it_for_other_pages(app_env):
-    at = app_test(PAGE, period="last_12_months", mode="activity")
+    at = page_test(period="last_12_months", mode="activity")
     at.run()
     assert not at.exception
     keys = {w.key for w in at.selectbox} | {w.key for w in at.segmented_control}
@@ -166,7 +177,7 @@ def test_the_sidebar_has_no_period_here_and_keeps_it_for_other_pages(app_env):
 
 
 def test_lead_level_filter_hides_costs_with_reason(app_env):
-    at = app_test(PAGE, owner="Anna Smirnova")
+    at = page_test(owner="Anna Smirnova")
     at.run()
     assert not at.exception
     t = tiles(at)
@@ -175,7 +186,7 @@ def test_lead_level_filter_hides_costs_with_reason(app_env):
 
 
 def test_cohorts_and_forecast_equal_the_metric_functions(app_env):
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     with store.reading(app_env) as con:
         cycle = sales_cycle_days(con)
@@ -205,7 +216,7 @@ def test_cohorts_and_forecast_equal_the_metric_functions(app_env):
 def test_velocity_is_the_activity_of_the_twelve_weeks(app_env):
     from analytics.metrics import velocity
 
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     with store.reading(app_env) as con:
         vel = velocity(con, Filters(date(2026, 8, 24), W46[1], mode="activity"))
@@ -224,7 +235,7 @@ def test_sunday_weeks_from_the_settings(tmp_path, monkeypatch):
         store.write_setting(con, "week_start", "sunday")
     monkeypatch.setenv("VORONKA_DB", str(path))
     monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     assert not at.exception
     assert at.selectbox(key="w.wk_week.en").value == "2026-11-15"
@@ -237,7 +248,7 @@ def test_sunday_weeks_from_the_settings(tmp_path, monkeypatch):
 
 def test_filter_matching_nothing_shows_a_plain_message(app_env):
     # the expo campaign is an events campaign: no social lead and no social spend belong to it
-    at = app_test(PAGE, campaign="EXM", channel="social")
+    at = page_test(campaign="EXM", channel="social")
     at.run()
     assert not at.exception
     assert not at.metric
@@ -253,7 +264,7 @@ def test_data_that_ended_long_ago_opens_on_its_last_complete_week(tmp_path, monk
     demo.create_file(path, leads=600, seed=5, end=date(2026, 3, 1))
     monkeypatch.setenv("VORONKA_DB", str(path))
     monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     assert not at.exception
     assert at.selectbox(key="w.wk_week.en").value == "2026-W09"
@@ -267,7 +278,7 @@ def test_empty_database(tmp_path, monkeypatch):
     store.open_database(path, create=True).close()
     monkeypatch.setenv("VORONKA_DB", str(path))
     monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     assert not at.exception
     assert not at.metric
@@ -276,7 +287,7 @@ def test_empty_database(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_every_section_explains_itself(app_env, lang):
-    at = app_test(PAGE, lang=lang)
+    at = page_test(lang=lang)
     at.run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 3  # trends, cohorts, velocity
@@ -295,7 +306,7 @@ def test_crm_stage_names_are_shown_as_text(tmp_path, monkeypatch):
         store.write_setting(con, "stage_labels", {"sql": evil})
     monkeypatch.setenv("VORONKA_DB", str(path))
     monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
-    at = app_test(PAGE)
+    at = page_test()
     at.run()
     assert not at.exception
     assert md_escape(evil) in [m.label for m in at.metric]
@@ -305,7 +316,7 @@ def test_crm_stage_names_are_shown_as_text(tmp_path, monkeypatch):
 
 
 def test_switching_language_keeps_the_week_and_filters(app_env):
-    at = app_test(PAGE, week="2026-W40", channel="social")
+    at = page_test(week="2026-W40", channel="social")
     at.run()
     leads = tiles(at)["Leads"][0]
     at.segmented_control(key="w.lang").set_value("ru").run()
@@ -314,3 +325,14 @@ def test_switching_language_keeps_the_week_and_filters(app_env):
     assert at.multiselect(key="w.flt_channels.ru").value == ["social"]
     assert tiles(at)["Лиды"][0].replace("\xa0", ",") == leads
     assert at.query_params["week"] == "2026-W40" and at.query_params["lang"] == "ru"
+
+
+def test_collapsed_sections_are_not_built(app_env):
+    at = app_test(PAGE)
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe) == 1  # the forecast; the three tables wait for their expanders
+    assert not at.code and len(at.get("download_button")) == 2
+    at.session_state["t_cohorts"] = True
+    at.run()
+    assert len(at.dataframe) == 2 and len(at.get("download_button")) == 4

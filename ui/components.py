@@ -24,7 +24,6 @@ class Tile:
     delta: str | None = None
     delta_color: str = "normal"  # "inverse" where lower is better (costs)
     help: str | None = None
-    chart: tuple[float, ...] | None = None  # a sparkline (e.g. the last weeks), oldest first
 
 
 def kpi_row(tiles: Sequence[Tile], per_row: int = 5) -> None:
@@ -38,19 +37,31 @@ def kpi_row(tiles: Sequence[Tile], per_row: int = 5) -> None:
                 delta_color=tile.delta_color,  # type: ignore[arg-type]
                 help=tile.help,
                 border=True,
-                chart_data=tile.chart,
-                chart_type="bar",
             )
 
 
-def explain(keys: Sequence[str], queries: Sequence[Query] = ()) -> None:
-    """The definitions of ``keys`` (metric catalogue) and the SQL that produced the numbers."""
-    with st.expander(tr("app.how_computed"), icon=":material/help:"):
-        for key in keys:
-            st.markdown(f"**{tr(f'metrics.{key}.title')}.** {tr(f'metrics.{key}.definition')}")
-        for query in queries:
-            st.caption(tr("app.sql_label"))
-            st.code(query.rendered(), language="sql", wrap_lines=True)
+def explain(keys: Sequence[str], queries: Sequence[Query] = (), key: str | None = None) -> None:
+    """The definitions of ``keys`` (metric catalogue) and the SQL that produced the numbers.
+
+    With ``key`` (unique on the page), the content is built only while the expander is open: a
+    page with several of them reruns faster, and opening one is a quick rerun from the cache.
+    """
+    if key is None:
+        with st.expander(tr("app.how_computed"), icon=":material/help:"):
+            _explain_body(keys, queries)
+        return
+    box = st.expander(tr("app.how_computed"), icon=":material/help:", key=key, on_change="rerun")
+    with box:
+        if box.open:
+            _explain_body(keys, queries)
+
+
+def _explain_body(keys: Sequence[str], queries: Sequence[Query]) -> None:
+    for key in keys:
+        st.markdown(f"**{tr(f'metrics.{key}.title')}.** {tr(f'metrics.{key}.definition')}")
+    for query in queries:
+        st.caption(tr("app.sql_label"))
+        st.code(query.rendered(), language="sql", wrap_lines=True)
 
 
 def demo_banner() -> None:
