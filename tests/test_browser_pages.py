@@ -92,6 +92,14 @@ def test_weekly_review_week_choice_lands_in_the_link(app):
         finished(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert len(page.locator('[data-testid="stMetric"]').all()) == 13
+        # a table is built when its expander opens (a quick rerun from the cache)
+        assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the forecast
+        page.get_by_text("Velocity: table", exact=True).click()
+        page.locator('[data-testid="stDataFrame"]').nth(1).wait_for(timeout=30_000)
+        page.get_by_text("How is this computed?", exact=True).first.click()
+        page.locator('[data-testid="stCode"]').first.wait_for(timeout=30_000)
+        assert "SELECT" in page.locator('[data-testid="stCode"]').first.inner_text()
+        assert page.locator('[data-testid="stException"]').count() == 0
         assert not page.js_errors
 
 
