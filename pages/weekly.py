@@ -40,7 +40,7 @@ from analytics.weeks import (
     weeks_between,
 )
 from ui import url
-from ui.charts import STAGE_COLORS, axis_ids, grid, layout, plain
+from ui.charts import STAGE_COLORS, layout, plain
 from ui.components import Tile, md_escape
 from ui.filters import today
 
@@ -239,58 +239,70 @@ def comparison_table(
         ui.download_table(frame, f"voronka-week-{week.isoformat()}", "dl_week")
 
 
-def trend_charts(
+@st.fragment
+def trend_chart(
     trend: pd.DataFrame, week: date, names: dict[str, str], lang: str, currency: str
 ) -> None:
-    symbol = currency_symbol(currency)
-    titles = []
-    for m in REVIEW_METRICS:
-        unit = symbol if KINDS[m][0] == "money" else ("%" if KINDS[m][0] == "rate" else "")
-        titles.append(plain(f"{names[m]}, {unit}" if unit else names[m]))
-    grid_layout = grid(2, 5, titles)
-    x = [fmt_day_month(w, lang) for w in trend["week"]]
-    ticks = x[:: max(1, len(x) // 3)]
-    colors = {
+    """One metric over the last weeks, picked with a switch; the chosen week is the dark bar.
+
+    A fragment: switching the metric redraws this chart only, not the page.
+    """
+    short = tile_names(names)
+    labels = {m: md_escape(short[m]) for m in REVIEW_METRICS}  # bound now: formatted later
+    metric = st.segmented_control(
+        ui.tr("weekly.trend_metric"),
+        REVIEW_METRICS,
+        format_func=labels.get,
+        default="leads",
+        required=True,
+        key="wk_trend",
+        label_visibility="collapsed",
+    )
+    metric = metric or "leads"
+    kind = KINDS[metric][0]
+    values = [None if pd.isna(v) else float(v) for v in trend[metric]]
+    shown = [None if v is None else (v * 100 if kind == "rate" else v) for v in values]
+    spans = [fmt_date_range(w, week_end(w), lang) for w in trend["week"]]
+    text = [fmt_value(metric, v, lang, currency) for v in values]
+    base = {
         "leads": STAGE_COLORS["lead"],
         "mql": STAGE_COLORS["mql"],
         "sql": STAGE_COLORS["sql"],
         "opportunity": STAGE_COLORS["opportunity"],
         "won": STAGE_COLORS["won"],
-    }
-    chosen = [1.0 if w == week else 0.45 for w in trend["week"]]
-    spans = [fmt_date_range(w, week_end(w), lang) for w in trend["week"]]
-    data = []
-    for i, m in enumerate(REVIEW_METRICS):
-        values = [None if pd.isna(v) else float(v) for v in trend[m]]
-        if KINDS[m][0] == "rate":
-            values = [None if v is None else v * 100 for v in values]
-        hover = [
-            f"{span}: {fmt_value(m, v, lang, currency)}"
-            for span, v in zip(spans, trend[m], strict=True)
-        ]
-        xaxis, yaxis = axis_ids(i)
-        data.append(
+    }.get(metric, "#7f7f7f")
+    unit = currency_symbol(currency) if kind == "money" else ("%" if kind == "rate" else "")
+    title = plain(f"{names[metric]}, {unit}" if unit else names[metric])
+    fig = go.Figure(
+        data=[
             {
                 "type": "bar",
-                "x": x,
-                "y": values,
-                "marker": {"color": colors.get(m, "#7f7f7f"), "opacity": chosen},
-                "hovertext": hover,
-                "hoverinfo": "text",
-                "showlegend": False,
-                "xaxis": xaxis,
-                "yaxis": yaxis,
+                "x": [fmt_day_month(w, lang) for w in trend["week"]],
+                "y": shown,
+                "text": text,
+                "textposition": "outside",
+                "textfont": {"size": 12},
+                "cliponaxis": False,
+                "marker": {
+                    "color": base,
+                    "opacity": [1.0 if w == week else 0.45 for w in trend["week"]],
+                },
+                "customdata": spans,
+                "hovertemplate": "%{customdata}: %{text}<extra></extra>",
             }
-        )
-        grid_layout["xaxis" + xaxis[1:]].update(
-            tickvals=ticks, tickangle=0, tickfont={"size": 10}, showgrid=False
-        )
-        grid_layout["yaxis" + yaxis[1:]].update(
-            tickfont={"size": 10}, rangemode="tozero", separatethousands=True
-        )
-    fig = go.Figure(data=data, layout=grid_layout)
-    layout(fig, 420).update_layout(
-        margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.25, separators=separators(lang)
+        ],
+        layout={
+            "yaxis": {
+                "title": {"text": title},
+                "rangemode": "tozero",
+                "separatethousands": True,
+            },
+            "xaxis": {"type": "category", "title": {"text": ui.tr("weekly.trend_axis")}},
+            "bargap": 0.3,
+        },
+    )
+    layout(fig, 320).update_layout(
+        margin={"l": 10, "r": 10, "t": 24, "b": 10}, separators=separators(lang)
     )
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
 
@@ -614,7 +626,7 @@ def main() -> None:
     # -- the last 12 weeks
     st.subheader(ui.tr("weekly.trend_title", weeks=TREND_WEEKS))
     st.caption(ui.tr("weekly.trend_caption"))
-    trend_charts(trend, week, names, lang, currency)
+    trend_chart(trend, week, names, lang, currency)
 
     # -- cohorts
     st.subheader(ui.tr("weekly.cohort_title", weeks=COHORT_WEEKS))

@@ -307,12 +307,15 @@ def test_crm_stage_names_are_shown_as_text(tmp_path, monkeypatch):
     monkeypatch.setenv("VORONKA_DB", str(path))
     monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
     at = page_test()
+    at.session_state["wk_trend"] = "sql"  # the trend chart of the renamed stage
     at.run()
     assert not at.exception
     assert md_escape(evil) in [m.label for m in at.metric]
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    titles = [a["text"] for a in spec["layout"]["annotations"]]
-    assert "[Call](https://evil.example) &lt;b&gt;x&lt;/b&gt;" in titles
+    assert (
+        spec["layout"]["yaxis"]["title"]["text"]
+        == "[Call](https://evil.example) &lt;b&gt;x&lt;/b&gt;"
+    )
 
 
 def test_switching_language_keeps_the_week_and_filters(app_env):
@@ -336,3 +339,21 @@ def test_collapsed_sections_are_not_built(app_env):
     at.session_state["t_cohorts"] = True
     at.run()
     assert len(at.dataframe) == 2 and len(at.get("download_button")) == 4
+
+
+def test_the_trend_chart_shows_the_chosen_metric_over_twelve_weeks(app_env):
+    at = page_test()
+    at.run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    with store.reading(app_env) as con:
+        trend = weekly(con, Filters(date(2026, 8, 24), W46[1]))  # 12 weeks: Nov 9 - 11 weeks
+    bars = spec["data"][0]
+    assert len(bars["x"]) == 12 and bars["x"][-1] == "Nov 9"
+    assert bars["text"] == [fmt_int(v) for v in trend["leads"]]
+    assert bars["marker"]["opacity"][-1] == 1.0 and bars["marker"]["opacity"][0] < 1.0
+    at.segmented_control(key="wk_trend").set_value("cost_per_client").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"][0]["text"][-1] == fmt_money(
+        trend["cost_per_client"].iloc[-1], "RUB", compact=True, symbol=False
+    )
+    assert spec["layout"]["yaxis"]["title"]["text"] == "Cost per client, ₽"

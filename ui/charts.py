@@ -53,46 +53,6 @@ def layout(fig: go.Figure, height: int = 380) -> go.Figure:
     return fig
 
 
-def grid(
-    rows: int, cols: int, titles: Sequence[str], h_space: float = 0.045, v_space: float = 0.2
-) -> dict:
-    """Layout of a rows x cols grid of small charts, axes x/y, x2/y2... row by row, a title above
-    each. The same as plotly's make_subplots, about ten times faster (a page rerun matters)."""
-    width = (1 - h_space * (cols - 1)) / cols
-    height = (1 - v_space * (rows - 1)) / rows
-    out: dict = {"annotations": []}
-    for i, title in enumerate(titles[: rows * cols]):
-        row, col = divmod(i, cols)
-        n = "" if i == 0 else str(i + 1)
-        x0, top = col * (width + h_space), 1 - row * (height + v_space)
-        out["xaxis" + n] = {"domain": [_unit(x0), _unit(x0 + width)], "anchor": "y" + n}
-        out["yaxis" + n] = {"domain": [_unit(top - height), _unit(top)], "anchor": "x" + n}
-        out["annotations"].append(
-            {
-                "text": title,
-                "x": x0 + width / 2,
-                "y": top,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 12},
-            }
-        )
-    return out
-
-
-def axis_ids(i: int) -> tuple[str, str]:
-    """The x and y axis names of the i-th chart of :func:`grid` (for a trace: "x2", "y2")."""
-    n = "" if i == 0 else str(i + 1)
-    return "x" + n, "y" + n
-
-
-def _unit(value: float) -> float:
-    return min(1.0, max(0.0, round(value, 6)))
-
-
 def plain(text: str) -> str:
     """Text from data or settings (a lost reason, the CRM's stage names) for a Plotly label or
     title: Plotly reads a few HTML tags (links among them), so tags are shown as text."""
