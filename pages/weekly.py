@@ -328,17 +328,18 @@ def cohort_heatmap(cohorts: pd.DataFrame, lang: str) -> None:
     stage_name = {s: plain(ui.stage_label(s)) for s in stages}  # once: it reads the settings
     x = [stage_name[s] for s in stages]
     bests = {s: cohorts[f"share_{s}"].max() for s in stages}  # colour: share of the best
-    mature_z, young_z, mature_t, young_t, hover = [], [], [], [], []
+    # one trace, two colour ranges: mature cohorts on 0..1 (blue), young ones on 2..3 (grey)
+    z, text, hover = [], [], []
     for r in df.to_dict(orient="records"):
-        row_m, row_y, row_t, row_h = [], [], [], []
+        row_z, row_t, row_h = [], [], []
         span = fmt_date_range(r["week"], week_end(r["week"]), lang)
         leads, age = fmt_int(r["leads"], lang), fmt_int(r["age_days"], lang)
+        offset = 0 if r["mature"] else 2
         for s in stages:
             share = r[f"share_{s}"]
             best = bests[s]
             rel = None if pd.isna(share) or not best or pd.isna(best) else share / best
-            row_m.append(rel if r["mature"] else None)
-            row_y.append(rel if not r["mature"] else None)
+            row_z.append(None if rel is None else offset + rel)
             row_t.append("" if pd.isna(share) else fmt_percent(share, lang, 0))
             row_h.append(
                 ui.tr(
@@ -351,39 +352,28 @@ def cohort_heatmap(cohorts: pd.DataFrame, lang: str) -> None:
                     age=age,
                 )
             )
-        mature_z.append(row_m)
-        young_z.append(row_y)
-        mature_t.append(row_t if r["mature"] else [""] * len(row_t))
-        young_t.append([""] * len(row_t) if r["mature"] else row_t)
+        z.append(row_z)
+        text.append(row_t)
         hover.append(row_h)
-    common = {
+    heat = {
         "type": "heatmap",
         "x": x,
         "y": y,
+        "z": z,
+        "text": text,
         "texttemplate": "%{text}",
         "textfont": {"size": 12},
         "hovertext": hover,
         "hoverinfo": "text",
         "zmin": 0,
-        "zmax": 1,
+        "zmax": 3,
+        "colorscale": [[0, "#eef4fa"], [1 / 3, "#2b6cb0"], [2 / 3, "#f6f6f6"], [1, "#c4c4c4"]],
         "showscale": False,
         "xgap": 2,
         "ygap": 2,
     }
-    mature = {
-        **common,
-        "z": mature_z,
-        "text": mature_t,
-        "colorscale": [[0, "#eef4fa"], [1, "#2b6cb0"]],
-    }
-    young = {
-        **common,
-        "z": young_z,
-        "text": young_t,
-        "colorscale": [[0, "#f6f6f6"], [1, "#c4c4c4"]],
-    }
     fig = go.Figure(
-        data=[mature, young],
+        data=[heat],
         layout={
             "xaxis": {"side": "top", "tickfont": {"size": 13}},
             "yaxis": {"autorange": "reversed", "tickfont": {"size": 11}, "type": "category"},
