@@ -357,3 +357,27 @@ def test_the_trend_chart_shows_the_chosen_metric_over_twelve_weeks(app_env):
         trend["cost_per_client"].iloc[-1], "RUB", compact=True, symbol=False
     )
     assert spec["layout"]["yaxis"]["title"]["text"] == "Cost per client, ₽"
+
+
+def test_the_heat_map_greys_out_young_cohorts(app_env):
+    """Mature cohorts are coloured on 0..1 (share of the column's best cohort), young ones on
+    2..3 (grey): the rows of the heat map (newest on top) follow the maturity flag."""
+    import base64
+
+    import numpy as np
+
+    at = page_test()
+    at.run()
+    heat = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    assert heat["type"] == "heatmap"
+    z = heat["z"]
+    if isinstance(z, dict):  # Plotly writes numeric arrays as base64
+        shape = tuple(int(n) for n in z["shape"].split(","))
+        z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
+    z = np.asarray(z, dtype=float)
+    mature = at.dataframe[1].value["Old enough to judge"].tolist()  # newest first as well
+    assert len(mature) == len(z) == 26
+    for row, old_enough in zip(z, mature, strict=True):
+        cells = row[~np.isnan(row)]
+        assert (cells <= 1).all() if old_enough else (cells >= 2).all(), (row, old_enough)
+    assert not mature[0] and mature[-1]  # the newest week is young, the oldest mature
