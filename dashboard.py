@@ -16,6 +16,12 @@ pages = {
             url_path="overview",
             default=True,
         ),
+        st.Page(
+            "pages/weekly.py",
+            title=ui.tr("nav.weekly"),
+            icon=":material/calendar_view_week:",
+            url_path="weekly",
+        ),
     ],
     # the marketer's pages
     ui.tr("nav.marketing"): [
@@ -30,6 +36,12 @@ pages = {
             title=ui.tr("nav.quality"),
             icon=":material/verified:",
             url_path="quality",
+        ),
+        st.Page(
+            "pages/journey.py",
+            title=ui.tr("nav.journey"),
+            icon=":material/route:",
+            url_path="journey",
         ),
     ],
     # the analyst's pages: uploads and settings

@@ -48,6 +48,17 @@ METRIC_KEYS: Final[tuple[str, ...]] = (
     "win_rate",
     "bant_count",
     "bant_audit",
+    "week_start",
+    "week_review",
+    "week_summary",
+    "cohort_heatmap",
+    "cohort_maturity",
+    "forecast",
+    "journey_funnel",
+    "flows",
+    "drop_off",
+    "time_to_convert",
+    "stopped_leads",
 )
 
 

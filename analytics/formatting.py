@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date as _format_date
+from babel.dates import format_interval
 from babel.numbers import (
     format_compact_decimal,
     format_currency,
@@ -79,7 +80,8 @@ def fmt_money(
             digits = 1 if abs(value) < 100_000 or 1e6 <= abs(value) < 1e8 else 0
             number = format_compact_decimal(abs(value), locale=loc, fraction_digits=digits)
             return ("-" if value < 0 else "") + number
-        pattern = "#,##0" if (compact and abs(value) >= 100) or abs(value) >= 1000 else "#,##0.00"
+        whole = compact and (abs(value) >= 100 or value == round(value))
+        pattern = "#,##0" if whole or abs(value) >= 1000 else "#,##0.00"
         return format_decimal(value, format=pattern, locale=loc)
     symbol_text = currency_symbol(currency)
     if compact and abs(value) >= 10_000:
@@ -133,3 +135,26 @@ def fmt_change_pct(value: float | None, lang: str = "en") -> str:
         return DASH
     text = fmt_percent(abs(value), lang, 1)
     return ("+" if value >= 0 else "-") + text
+
+
+def fmt_date_range(start: date | None, end: date | None, lang: str = "en") -> str:
+    """Two dates as one range, shared parts once: "Nov 9 – 15, 2026", "9–15 нояб. 2026 г."."""
+    if start is None or end is None:
+        return DASH
+    return format_interval(start, end, "yMMMd", locale=_locale(lang))
+
+
+def fmt_day_month(value: date | None, lang: str = "en") -> str:
+    """A short date without the year, for chart axes: "Nov 9", "9 нояб."."""
+    if value is None:
+        return DASH
+    return _format_date(
+        value, format="MMM d" if normalise_language(lang) == "en" else "d MMM", locale=_locale(lang)
+    )
+
+
+def fmt_signed_int(value: float | int | None, lang: str = "en") -> str:
+    """A whole-number change with its sign: "+6", "-1,234", "0"."""
+    if value is None:
+        return DASH
+    return ("+" if round(float(value)) > 0 else "") + fmt_int(value, lang)

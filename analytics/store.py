@@ -196,7 +196,12 @@ SETTINGS: Final[tuple[SettingSpec, ...]] = (
     SettingSpec("icp_max", DEFAULT_ICP_MAX, "Largest company size (employees) that is target."),
     SettingSpec("language", "en", "Interface language: en or ru."),
     SettingSpec("stage_labels", {}, 'Your CRM\'s names for the stages, e.g. {"sql": "Call"}.'),
-    SettingSpec("week_start", "monday", "First day of the week on weekly charts."),
+    SettingSpec(
+        "week_start",
+        "monday",
+        "First day of the week on the Weekly review: monday (ISO weeks, labelled 2026-W05) or "
+        "sunday (weeks labelled by their first day). The CLI report always uses ISO weeks.",
+    ),
     SettingSpec(
         "upload_limit_mb",
         200,

@@ -145,3 +145,32 @@ def test_excel_export_keeps_formula_text_as_text(tmp_path):
     assert [r[0] for r in cells[1:]] == ["'=1+1", "'@cmd", "ok"]
     assert all(ws.cell(row=r, column=1).data_type == "s" for r in (2, 3, 4))  # text, no formula
     assert [r[1] for r in cells[1:]] == [-5.0, 2.5, 0.0]
+
+
+def test_compact_money_without_symbol_drops_decimals_of_whole_values():
+    from analytics.formatting import fmt_money
+
+    assert fmt_money(0, "RUB", compact=True, symbol=False) == "0"  # a week without revenue
+    assert fmt_money(50, "RUB", compact=True, symbol=False) == "50"
+    assert fmt_money(13.68, "RUB", compact=True, symbol=False) == "13.68"
+    assert fmt_money(0, "RUB", symbol=False) == "0.00"  # not compact: as before
+
+
+def test_date_range_day_month_and_signed_int():
+    from datetime import date
+
+    from analytics.formatting import fmt_date_range, fmt_day_month, fmt_signed_int
+
+    assert fmt_date_range(date(2026, 11, 9), date(2026, 11, 15)) == "Nov 9\u2009–\u200915, 2026"
+    assert fmt_date_range(date(2026, 11, 9), date(2026, 11, 15), "ru") == "9–15 нояб. 2026\u202fг."
+    assert fmt_date_range(date(2026, 12, 28), date(2027, 1, 3)).startswith("Dec 28, 2026")
+    assert fmt_date_range(None, date(2026, 1, 1)) == "–"
+    assert (fmt_day_month(date(2026, 11, 9)), fmt_day_month(date(2026, 11, 9), "ru")) == (
+        "Nov 9",
+        "9 нояб.",
+    )
+    assert (fmt_signed_int(6), fmt_signed_int(-1234, "ru"), fmt_signed_int(0)) == (
+        "+6",
+        "-1\xa0234",
+        "0",
+    )

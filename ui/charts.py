@@ -57,3 +57,9 @@ def layout(fig: go.Figure, height: int = 380) -> go.Figure:
         separators=None,
     )
     return fig
+
+
+def plain(text: str) -> str:
+    """Text from data or settings (a lost reason, the CRM's stage names) for a Plotly label or
+    title: Plotly reads a few HTML tags (links among them), so tags are shown as text."""
+    return html.escape(text, quote=False)

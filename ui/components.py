@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,14 +40,28 @@ def kpi_row(tiles: Sequence[Tile], per_row: int = 5) -> None:
             )
 
 
-def explain(keys: Sequence[str], queries: Sequence[Query] = ()) -> None:
-    """The definitions of ``keys`` (metric catalogue) and the SQL that produced the numbers."""
-    with st.expander(tr("app.how_computed"), icon=":material/help:"):
-        for key in keys:
-            st.markdown(f"**{tr(f'metrics.{key}.title')}.** {tr(f'metrics.{key}.definition')}")
-        for query in queries:
-            st.caption(tr("app.sql_label"))
-            st.code(query.rendered(), language="sql", wrap_lines=True)
+def explain(keys: Sequence[str], queries: Sequence[Query] = (), key: str | None = None) -> None:
+    """The definitions of ``keys`` (metric catalogue) and the SQL that produced the numbers.
+
+    With ``key`` (unique on the page), the content is built only while the expander is open: a
+    page with several of them reruns faster, and opening one is a quick rerun from the cache.
+    """
+    if key is None:
+        with st.expander(tr("app.how_computed"), icon=":material/help:"):
+            _explain_body(keys, queries)
+        return
+    box = st.expander(tr("app.how_computed"), icon=":material/help:", key=key, on_change="rerun")
+    with box:
+        if box.open:
+            _explain_body(keys, queries)
+
+
+def _explain_body(keys: Sequence[str], queries: Sequence[Query]) -> None:
+    for key in keys:
+        st.markdown(f"**{tr(f'metrics.{key}.title')}.** {tr(f'metrics.{key}.definition')}")
+    for query in queries:
+        st.caption(tr("app.sql_label"))
+        st.code(query.rendered(), language="sql", wrap_lines=True)
 
 
 def demo_banner() -> None:
@@ -98,28 +112,37 @@ def ignored_params_notice() -> None:
 def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
     """CSV and Excel downloads of a table (formula-looking text cells neutralised).
 
-    The files are built when a button is pressed (deferred), not on every rerun: building an
-    Excel file takes tens of milliseconds per table, which adds up on pages with several.
+    The files are written only when a button is clicked, not on every rerun (an Excel file
+    takes tens of milliseconds to write, and a page has several tables).
     """
-    frame = df.copy()
+    frame = df.copy()  # the page may change df after this call
+    download_deferred(lambda: frame, basename, key)
+
+
+def download_deferred(make: Callable[[], pd.DataFrame], basename: str, key: str) -> None:
+    """CSV and Excel downloads of a table built only when a button is clicked: ``make`` runs
+    then, outside the script run, so it must not call Streamlit (a long list can be queried
+    there). Clicking does not rerun the page."""
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         tr("app.download_csv"),
-        lambda: to_csv_bytes(frame),
+        lambda: to_csv_bytes(make()),
         file_name=f"{basename}.csv",
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
         type="tertiary",
+        on_click="ignore",
     )
     right.download_button(
         tr("app.download_xlsx"),
-        lambda: to_xlsx_bytes(frame),
+        lambda: to_xlsx_bytes(make()),
         file_name=f"{basename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
         icon=":material/table_view:",
         type="tertiary",
+        on_click="ignore",
     )
 
 

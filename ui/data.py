@@ -40,6 +40,9 @@ METRICS: dict[str, Callable[..., Any]] = {
     "quality_breakdowns": quality.quality_breakdowns,
     "bant_audit": quality.bant_audit,
     "bant_audit_leads": quality.bant_audit_leads,
+    "weekly_review": metrics.weekly_review,
+    "journey_view": metrics.journey_view,
+    "stopped_leads": metrics.stopped_leads,
 }
 
 #: Whole-database facts (no filters).

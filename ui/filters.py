@@ -130,32 +130,39 @@ _KINDS = {
 }
 
 
-def sidebar_filters() -> Filters:
-    """Render the filters in the sidebar and return the view they describe."""
+def sidebar_filters(*, period_note: str | None = None) -> Filters:
+    """Render the filters in the sidebar and return the view they describe.
+
+    ``period_note``: for a page that picks its own dates and counting (the Weekly review), the
+    period and mode widgets are replaced by this note; their state is kept for other pages.
+    """
     lang = language()
     allowed = _allowed_values()
     _seed(allowed)
     names = dict(options().campaigns)
     sb = st.sidebar
     sb.header(tr("filters.header"))
-    sb.selectbox(
-        tr("filters.period"),
-        PRESETS,
-        format_func=lambda p: t(f"presets.{p}", lang),
-        **url.bind("flt_period"),
-    )
-    if st.session_state["flt_period"] == "custom":
-        _custom_dates()
-    else:  # dates belong to "custom" only; a preset carries its own
-        st.session_state["flt_from"] = st.session_state["flt_to"] = None
-    sb.segmented_control(
-        tr("filters.mode"),
-        MODES,
-        required=True,
-        format_func=lambda m: label("mode", m, lang),
-        help=tr("filters.mode_help"),
-        **url.bind("flt_mode"),
-    )
+    if period_note is not None:
+        sb.caption(period_note)
+    else:
+        sb.selectbox(
+            tr("filters.period"),
+            PRESETS,
+            format_func=lambda p: t(f"presets.{p}", lang),
+            **url.bind("flt_period"),
+        )
+        if st.session_state["flt_period"] == "custom":
+            _custom_dates()
+        else:  # dates belong to "custom" only; a preset carries its own
+            st.session_state["flt_from"] = st.session_state["flt_to"] = None
+        sb.segmented_control(
+            tr("filters.mode"),
+            MODES,
+            required=True,
+            format_func=lambda m: label("mode", m, lang),
+            help=tr("filters.mode_help"),
+            **url.bind("flt_mode"),
+        )
 
     def choice(key: str, title: str, where: Any = sb) -> None:
         values = allowed[key]

@@ -11,7 +11,10 @@ from analytics.model import STAGE_TIMESTAMP, VELOCITY_PAIRS
 from analytics.sql import Query, Sql, join, where
 
 
-def velocity_query(f: Filters) -> Query:
+def pairs_sql(f: Filters) -> Sql:
+    """The CTEs ``base`` and ``pairs`` (ord, from_stage, to_stage, days): one row per lead of the
+    population and velocity pair with both timestamps. Velocity and the time-to-convert
+    distributions both read it, so they always count the same leads."""
     conds = lead_conditions(f, "l")
     if f.mode == "cohort":
         conds = [*conds, in_period("l.created_at", f)]
@@ -26,10 +29,16 @@ def velocity_query(f: Filters) -> Query:
             f"(epoch_us(l.{tb}) - epoch_us(l.{ta})) / 86400000000.0 AS days "
             "FROM base l WHERE " + join(cond, " AND ")
         )
+    return (
+        "base AS (\n  SELECT l.* FROM leads l " + where(conds) + "\n),\n"
+        "pairs AS (\n  " + join(pairs, "\n  UNION ALL\n  ") + "\n)"
+    )
+
+
+def velocity_query(f: Filters) -> Query:
     values = ", ".join(f"({i}, '{a}', '{b}')" for i, (a, b) in enumerate(VELOCITY_PAIRS))
     sql = (
-        "WITH base AS (\n  SELECT l.* FROM leads l " + where(conds) + "\n),\n"
-        "pairs AS (\n  " + join(pairs, "\n  UNION ALL\n  ") + "\n),\n"
+        "WITH " + pairs_sql(f) + ",\n"
         "stats AS (\n"
         "  SELECT ord,\n"
         "         count(*) FILTER (WHERE days >= 0) AS n,\n"
