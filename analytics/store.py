@@ -7,6 +7,7 @@ take turns on one file; busy files are retried for a bounded time, then reported
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -402,10 +403,13 @@ def open_database(
                 f"(demo data) or `python -m analytics init --db {p}` (empty)."
             )
         p.parent.mkdir(parents=True, exist_ok=True)
+    signature = file_signature(p)
     con = _connect_file(p, read_only)
     try:
         if read_only:
-            check_schema(con, p)
+            if _schema_checked.get(str(p.resolve())) != signature:
+                check_schema(con, p)
+                _schema_checked[str(p.resolve())] = signature
         else:
             if schema_version(con) is None and _has_table(con, "leads"):
                 check_schema(con, p)  # written by another tool: adopt it only if it fits
@@ -417,6 +421,10 @@ def open_database(
     return con
 
 
+#: file -> the signature at which its schema was last found good (checked once per version)
+_schema_checked: dict[str, tuple[int, ...]] = {}
+
+
 def open_memory() -> duckdb.DuckDBPyConnection:
     """A fresh in-memory database with the schema (tests, ad-hoc views)."""
     con = duckdb.connect(":memory:")
@@ -425,16 +433,24 @@ def open_memory() -> duckdb.DuckDBPyConnection:
 
 
 # --------------------------------------------------------------------------------------------
-# Connections: held only while in use.
+# Connections: held only while in use, and briefly after.
 #
 # DuckDB allows one read-write process per file, or many read-only ones, and refuses a second
-# configuration for the same file inside one process. So: every use opens a short-lived
-# connection (about 17 ms) and closes it; inside a process a reader-writer lock keeps read-only
-# and read-write uses of a file apart; across processes a busy file is retried with backoff for a
-# bounded time, then reported with the process that holds it.
+# configuration for the same file inside one process. So:
+# - reads take a cursor of a pooled read-only connection, kept for POOL_IDLE_SECONDS after its
+#   last use (at most POOL_MAX_AGE_SECONDS), so a user's next filter change finds it warm;
+# - writes close that connection and open a read-write one for the duration of the block;
+# - inside a process a reader-writer lock keeps the two apart;
+# - across processes a writer first leaves a write-intent marker beside the file
+#   (``<file>.write-intent``, its PID): readers then release the file and wait for the write
+#   instead of starving the writer; a busy file is retried with backoff for a bounded time and
+#   then reported with the process that holds it.
 
 DEFAULT_READ_TIMEOUT: Final[float] = 10.0
 DEFAULT_WRITE_TIMEOUT: Final[float] = 30.0
+POOL_IDLE_SECONDS = 2.0
+POOL_MAX_AGE_SECONDS = 30.0
+INTENT_STALE_SECONDS = 600.0
 
 
 class _ReadWriteLock:
@@ -494,6 +510,8 @@ def _open_with_retry(
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
+        if read_only:
+            _wait_for_foreign_writer(path, deadline)
         try:
             return open_database(path, read_only=read_only, create=create)
         except DatabaseBusy:
@@ -503,21 +521,186 @@ def _open_with_retry(
             delay = min(delay * 2, 1.0)
 
 
+# -- write intent: a writer in another process asks readers to let go -------------------------
+
+
+def _intent_path(path: Path) -> Path:
+    return path.with_name(path.name + ".write-intent")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def foreign_write_intent(path: Path) -> int | None:
+    """The PID of another live process waiting to write ``path``, if any (stale markers of
+    dead processes, or older than INTENT_STALE_SECONDS, are ignored)."""
+    marker = _intent_path(path)
+    try:
+        text = marker.read_text(encoding="utf-8")
+        age = time.time() - marker.stat().st_mtime
+    except (FileNotFoundError, OSError):
+        return None
+    try:
+        pid = int(json.loads(text)["pid"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if pid == os.getpid() or age > INTENT_STALE_SECONDS or not _pid_alive(pid):
+        return None
+    return pid
+
+
+def _wait_for_foreign_writer(path: Path, deadline: float) -> None:
+    while (pid := foreign_write_intent(path)) is not None:
+        if time.monotonic() > deadline:
+            raise DatabaseBusy(
+                f"{path} is being updated by another program (PID {pid}); try again shortly."
+            )
+        time.sleep(0.05)
+
+
+@contextmanager
+def _write_intent(path: Path) -> Iterator[None]:
+    marker = _intent_path(path)
+    mine = False
+    try:
+        marker.write_text(json.dumps({"pid": os.getpid(), "since": time.time()}), "utf-8")
+        mine = True
+    except OSError:
+        pass  # a read-only directory: no marker, the plain retry still works
+    try:
+        yield
+    finally:
+        if mine:
+            with suppress(OSError):
+                if json.loads(marker.read_text("utf-8")).get("pid") == os.getpid():
+                    marker.unlink()
+
+
+# -- the read pool --------------------------------------------------------------------------
+
+
+@dataclass
+class _Pooled:
+    con: duckdb.DuckDBPyConnection
+    opened: float
+    last_used: float
+    users: int = 0
+
+
+_pool_lock = threading.Lock()
+_pool: dict[str, _Pooled] = {}
+_closer: threading.Thread | None = None
+
+
+def _usable(entry: _Pooled, path: Path, now: float) -> bool:
+    return now - entry.opened < POOL_MAX_AGE_SECONDS and foreign_write_intent(path) is None
+
+
+def _checkout(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:
+    key = str(path.resolve())
+    with _pool_lock:
+        entry = _pool.get(key)
+        if entry is not None and _usable(entry, path, time.monotonic()):
+            entry.users += 1
+            return entry.con.cursor()
+        if entry is not None and entry.users == 0:
+            _pool.pop(key).con.close()
+    con = _open_with_retry(path, read_only=True, create=False, timeout=timeout)
+    now = time.monotonic()
+    with _pool_lock:
+        entry = _pool.get(key)
+        if entry is None:
+            entry = _Pooled(con, now, now)
+            _pool[key] = entry
+            _start_closer()
+        else:  # another thread opened one meanwhile: same database instance, use theirs
+            con.close()
+        entry.users += 1
+        return entry.con.cursor()
+
+
+def _checkin(path: Path) -> None:
+    with _pool_lock:
+        entry = _pool.get(str(path.resolve()))
+        if entry is not None:
+            entry.users -= 1
+            entry.last_used = time.monotonic()
+
+
+def _close_idle(force_path: Path | None = None) -> None:
+    """Close pooled connections nobody uses that are idle, too old, wanted by a writer (or, with
+    ``force_path``, that file's connection whatever its age)."""
+    now = time.monotonic()
+    with _pool_lock:
+        for key, entry in list(_pool.items()):
+            if entry.users:
+                continue
+            path = Path(key)
+            if (
+                (force_path is not None and key == str(force_path.resolve()))
+                or now - entry.last_used > POOL_IDLE_SECONDS
+                or now - entry.opened > POOL_MAX_AGE_SECONDS
+                or foreign_write_intent(path) is not None
+            ):
+                _pool.pop(key).con.close()
+
+
+def _closer_loop() -> None:
+    while True:
+        time.sleep(0.2)
+        try:
+            _close_idle()
+        except Exception:
+            continue
+
+
+def _start_closer() -> None:
+    global _closer
+    if _closer is None or not _closer.is_alive():
+        _closer = threading.Thread(target=_closer_loop, name="voronka-pool-closer", daemon=True)
+        _closer.start()
+
+
+def _close_all() -> None:
+    """Close every pooled connection (at exit: a connection alive at interpreter shutdown makes
+    DuckDB's bindings report leaks, and keeps the file locked a moment longer)."""
+    with _pool_lock:
+        for key in list(_pool):
+            with suppress(duckdb.Error):
+                _pool.pop(key).con.close()
+
+
+atexit.register(_close_all)
+
+
+def release(path: str | os.PathLike[str] | None = None) -> None:
+    """Close the pooled connection to ``path`` now if nobody is using it (tests, shutdown)."""
+    _close_idle(force_path=resolve_path(path))
+
+
 @contextmanager
 def reading(
     path: str | os.PathLike[str] | None = None, *, timeout: float = DEFAULT_READ_TIMEOUT
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for the duration of the block."""
+    """A read-only connection (a cursor of the pooled one) for the duration of the block."""
     p = resolve_path(path)
     lock = _lock_for(p)
     if not lock.acquire_read(timeout):
         raise DatabaseBusy(f"{p} is being written by this program; try again in a moment.")
     try:
-        con = _open_with_retry(p, read_only=True, create=False, timeout=timeout)
+        cur = _checkout(p, timeout)
         try:
-            yield con
+            yield cur
         finally:
-            con.close()
+            cur.close()
+            _checkin(p)
     finally:
         lock.release_read()
 
@@ -535,11 +718,13 @@ def writing(
     if lock is not None and not lock.acquire_write(timeout):
         raise DatabaseBusy(f"{p} is being read by this program; try again in a moment.")
     try:
-        con = _open_with_retry(p, read_only=False, create=create, timeout=timeout)
-        try:
-            yield con
-        finally:
-            con.close()
+        release(p)  # this process's read connection goes first (no reader is using it now)
+        with _write_intent(p):  # other processes' readers let go and wait until we are done
+            con = _open_with_retry(p, read_only=False, create=create, timeout=timeout)
+            try:
+                yield con
+            finally:
+                con.close()
     finally:
         if lock is not None:
             lock.release_write()

@@ -267,3 +267,130 @@ def test_file_signature_changes_on_write(tmp_path):
     with store.writing(path) as con:
         store.write_setting(con, "currency", "USD")
     assert store.file_signature(path) != before
+
+
+# --- the read pool and the write intent ------------------------------------------------------
+
+
+def count_opens(monkeypatch) -> list[bool]:
+    opened: list[bool] = []
+    original = store._connect_file
+
+    def counting(path, read_only):
+        opened.append(read_only)
+        return original(path, read_only)
+
+    monkeypatch.setattr(store, "_connect_file", counting)
+    return opened
+
+
+def test_reads_reuse_one_warm_connection(tmp_path, monkeypatch):
+    path = tmp_path / "pool.duckdb"
+    store.open_database(path, create=True).close()
+    opened = count_opens(monkeypatch)
+    for _ in range(3):
+        with store.reading(path) as con:
+            con.execute("SELECT count(*) FROM leads").fetchone()
+    assert opened == [True]  # one open for three reads
+    store.release(path)
+    with store.reading(path):
+        pass
+    assert opened == [True, True]
+    store.release(path)
+
+
+def test_schema_is_checked_once_per_version_of_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "checked.duckdb"
+    store.open_database(path, create=True).close()
+    checks: list[str] = []
+    original = store.check_schema
+    monkeypatch.setattr(
+        store, "check_schema", lambda con, p="": checks.append(str(p)) or original(con, p)
+    )
+    for _ in range(2):
+        with store.reading(path):
+            pass
+        store.release(path)
+    assert len(checks) == 1
+    with store.writing(path) as con:
+        store.write_setting(con, "currency", "USD")
+    n = len(checks)
+    with store.reading(path):
+        pass
+    store.release(path)
+    assert len(checks) == n + 1  # the file changed: checked again
+
+
+def test_an_idle_connection_lets_go_of_the_file(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setattr(store, "POOL_IDLE_SECONDS", 0.3)
+    path = tmp_path / "idle.duckdb"
+    store.open_database(path, create=True).close()
+    with store.reading(path):
+        pass
+    time.sleep(1.2)  # the closer runs every 0.2 s
+    out = subprocess.run(  # no retry: a plain read-write open must succeed at once
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).close()"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+
+
+def test_a_writer_in_another_process_gets_in_while_this_one_keeps_reading(tmp_path):
+    """The app reads continuously (its pooled connection never idles); a CLI-like writer in
+    another process leaves a write intent, the app lets go and waits, the write lands."""
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    path = tmp_path / "busy-app.duckdb"
+    store.open_database(path, create=True).close()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    seen: set[str] = set()
+
+    def app_reads() -> None:
+        while not stop.is_set():
+            try:
+                with store.reading(path, timeout=30) as con:
+                    seen.add(store.read_settings(con)["currency"])
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    reader = threading.Thread(target=app_reads)
+    reader.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "from analytics import store\n"
+         f"with store.writing({str(path)!r}, timeout=20) as con:\n"
+         "    store.write_setting(con, 'currency', 'KZT')\n"],
+        cwd=str(store.PROJECT_ROOT), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    took = time.monotonic() - started
+    time.sleep(0.5)
+    stop.set()
+    reader.join()
+    assert out.returncode == 0, out.stderr
+    assert errors == []
+    assert "KZT" in seen  # the reader saw the new value after the write
+    assert took < 15
+    assert not (tmp_path / "busy-app.duckdb.write-intent").exists()
+    store.release(path)
+
+
+def test_a_stale_write_intent_is_ignored(tmp_path):
+    import json
+
+    path = tmp_path / "stale.duckdb"
+    store.open_database(path, create=True).close()
+    (tmp_path / "stale.duckdb.write-intent").write_text(json.dumps({"pid": 2**22 + 12345}))
+    with store.reading(path, timeout=1) as con:  # a dead writer's marker does not block
+        assert con.execute("SELECT 1").fetchone() == (1,)
+    store.release(path)
