@@ -221,7 +221,7 @@ def weekly(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
     )
     SELECT w.week, coalesce(c0, 0) AS leads, coalesce(c1, 0) AS mql, coalesce(c2, 0) AS sql,
            coalesce(c3, 0) AS opportunity, coalesce(c4, 0) AS won,
-           coalesce(a.revenue, 0)::DOUBLE AS revenue, coalesce(s.spend, 0)::DOUBLE AS spend,
+           coalesce(a.revenue, 0)::DOUBLE AS revenue, s.spend::DOUBLE AS spend,
            s.spend::DOUBLE / nullif(c0, 0) AS cost_per_lead
     FROM w LEFT JOIN a USING (week) LEFT JOIN s USING (week)"""
     df = con.execute(sql, params + p_days + p_bounds).df()

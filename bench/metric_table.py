@@ -9,6 +9,7 @@ connection (the query alone, no connection cost), with the same-numbers check.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import time
 import traceback
@@ -40,6 +41,12 @@ def _time(fn: Any, runs: int, warmup: int) -> float | None:
     return median(times)
 
 
+def _needs_options(fn: Any) -> bool:
+    """Whether the metric has required arguments beyond (con, filters)."""
+    params = list(inspect.signature(fn).parameters.values())[2:]
+    return any(p.default is inspect.Parameter.empty for p in params)
+
+
 def measure(db: Path, runs: int, warmup: int) -> dict[str, Any]:
     import ui.data
     from analytics import store
@@ -54,6 +61,8 @@ def measure(db: Path, runs: int, warmup: int) -> dict[str, Any]:
     with store.reading(db) as con:
         for name, fn in ui.data.METRICS.items():
             limit = LIMITS.get(name)
+            if _needs_options(fn):
+                continue  # weekly_review(week=...) etc.: measured on their pages
             for variant, (lo, hi) in periods.items():
                 for mode in ("cohort", "activity"):
                     f = Filters(lo, hi, mode=mode)

@@ -170,7 +170,6 @@ def weekly(t: Tables, f: Filters) -> list[dict[str, Any]]:
     df = counts.reindex(weeks).fillna(0)
     df["spend"] = spend.reindex(weeks)
     df["cost_per_lead"] = _div(df["spend"], df["leads"])
-    df["spend"] = df["spend"].fillna(0.0)
     df = df.rename_axis("week").reset_index()
     return rows_of(df, FRAME_FIELDS["weekly"], ROW_KEYS["weekly"])
 

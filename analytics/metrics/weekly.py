@@ -56,7 +56,8 @@ def weekly_query(f: Filters, week_start: WeekStart = DEFAULT_WEEK_START) -> Quer
         if f.date_to
         else Sql("greatest((SELECT max(week) FROM agg), (SELECT max(week) FROM sp))")
     )
-    spend_col = "coalesce(sp.spend, 0)::DOUBLE" if f.costs_defined else "NULL::DOUBLE"
+    # a week without any cost row has unknown spend (None), not zero: see PRODUCT.md's cost rule
+    spend_col = "sp.spend::DOUBLE" if f.costs_defined else "NULL::DOUBLE"
     sql = (
         "WITH base AS (\n  SELECT l.* FROM leads l " + where(lead_conditions(f, "l")) + "\n),\n"
         "ev AS (\n  " + join(events, "\n  UNION ALL\n  ") + "\n),\n"
@@ -89,8 +90,9 @@ def weekly(
     Always activity mode, whatever ``f.mode``: leads = created that week, mql/sql/opportunity/won
     = stage timestamp that week, revenue = deal values of leads won that week, spend = cost
     days that week; only days inside the period count (edge weeks may be partial).
-    cost_per_lead = spend / leads, cost_per_client = spend / won (None on a zero denominator or
-    when spend is not defined), mql_to_sql = sql / mql of the week (activity counts).
+    spend is None for a week without any cost row (unknown, not zero) and with a lead-level
+    filter; cost_per_lead = spend / leads, cost_per_client = spend / won (None on a zero
+    denominator or when spend is None), mql_to_sql = sql / mql of the week (activity counts).
     """
     df = frame(con, weekly_query(f, week_start))
     df["week"] = pd.to_datetime(df["week"]).dt.date
