@@ -63,6 +63,9 @@ pages = {
 pages = {section: entries for section, entries in pages.items() if entries}
 page = st.navigation(pages)
 ui.adhoc_banner()  # an uploaded file viewed ad hoc: said on every page, with a way back
-page.run()
+try:
+    page.run()
+except Exception as exc:  # never a traceback on screen: see ui.unexpected
+    ui.unexpected(exc)
 ui.language_selector()
 ui.write_url()

@@ -93,6 +93,39 @@ class DatabaseBusy(StoreError):
     pass
 
 
+class DatabaseReadOnly(StoreError):
+    """The file (or its folder, or the mount) cannot be written; reading still works."""
+
+
+class DiskFull(StoreError):
+    """No room to write: the disk is full or the file reached a size limit."""
+
+
+_READ_ONLY_SIGNS = ("Permission denied", "Operation not permitted", "Read-only file system")
+_FULL_SIGNS = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def write_problem(exc: BaseException, path: Path | str) -> StoreError | None:
+    """The plain-words error for a failed write (full disk, read-only file), or None.
+
+    DuckDB reports these as IO errors with the operating system's text; nothing was committed
+    (a failed transaction is rolled back, and an interrupted one is undone on the next open).
+    """
+    text = str(exc)
+    if any(sign in text for sign in _FULL_SIGNS):
+        return DiskFull(
+            f"There is no room to write {path}: the disk is full (or the file reached its size "
+            "limit). Nothing was changed. Free some space, then try again."
+        )
+    if any(sign in text for sign in _READ_ONLY_SIGNS):
+        return DatabaseReadOnly(
+            f"{path} cannot be written (a read-only file, folder or disk). Nothing was changed; "
+            "reading it still works. Make it writable, or copy it somewhere writable and point "
+            "Voronka there (--db or VORONKA_DB)."
+        )
+    return None
+
+
 def _stage_in(stages: tuple[str, ...]) -> str:
     # Constants from the code, not user input: safe to write as literals.
     return "(" + ", ".join(f"'{s}'" for s in stages) + ")"
@@ -370,7 +403,13 @@ def _connect_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                 "Close it or wait for it to finish, then try again."
             ) from exc
         if "not a valid DuckDB database file" in text or "Not a DuckDB" in text:
-            raise NotAVoronkaDatabase(f"{path} is not a DuckDB database file.") from exc
+            raise NotAVoronkaDatabase(
+                f"{path} is not a DuckDB database file (it was not changed). Check the path; "
+                "a Voronka database is created with `python -m analytics init` or `demo`."
+            ) from exc
+        problem = write_problem(exc, path)
+        if problem is not None:
+            raise problem from exc
         raise StoreError(f"Cannot open {path}: {text}") from exc
     except duckdb.Error as exc:
         raise StoreError(f"Cannot open {path}: {exc}") from exc
@@ -448,6 +487,19 @@ def open_memory() -> duckdb.DuckDBPyConnection:
 
 DEFAULT_READ_TIMEOUT: Final[float] = 10.0
 DEFAULT_WRITE_TIMEOUT: Final[float] = 30.0
+
+
+def _timeout(given: float | None, env: str, default: float) -> float:
+    """Seconds to wait for the file: the argument, else ``$env`` (VORONKA_READ_TIMEOUT,
+    VORONKA_WRITE_TIMEOUT), else the default."""
+    if given is not None:
+        return given
+    try:
+        return float(os.environ.get(env, "") or default)
+    except ValueError:
+        return default
+
+
 POOL_IDLE_SECONDS = 2.0
 POOL_MAX_AGE_SECONDS = 30.0
 INTENT_STALE_SECONDS = 600.0
@@ -687,9 +739,10 @@ def release(path: str | os.PathLike[str] | None = None) -> None:
 
 @contextmanager
 def reading(
-    path: str | os.PathLike[str] | None = None, *, timeout: float = DEFAULT_READ_TIMEOUT
+    path: str | os.PathLike[str] | None = None, *, timeout: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection (a cursor of the pooled one) for the duration of the block."""
+    timeout = _timeout(timeout, "VORONKA_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)
     p = resolve_path(path)
     lock = _lock_for(p)
     if not lock.acquire_read(timeout):
@@ -710,9 +763,10 @@ def writing(
     path: str | os.PathLike[str] | None = None,
     *,
     create: bool = False,
-    timeout: float = DEFAULT_WRITE_TIMEOUT,
+    timeout: float | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection (schema migrated) for the duration of the block."""
+    timeout = _timeout(timeout, "VORONKA_WRITE_TIMEOUT", DEFAULT_WRITE_TIMEOUT)
     p = resolve_path(path)
     lock = _lock_for(p) if p.exists() or create else None
     if lock is not None and not lock.acquire_write(timeout):
@@ -723,6 +777,11 @@ def writing(
             con = _open_with_retry(p, read_only=False, create=create, timeout=timeout)
             try:
                 yield con
+            except duckdb.Error as exc:
+                problem = write_problem(exc, p)
+                if problem is not None:
+                    raise problem from exc
+                raise
             finally:
                 con.close()
     finally:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,10 @@ if str(ROOT) not in sys.path:
 from analytics import store  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# an unexpected error in a page raises (and fails the test) instead of the plain message users
+# see (ui.unexpected); tests/test_faults.py checks the message with this unset
+os.environ.setdefault("VORONKA_DEBUG", "1")
 
 LEAD_COLUMNS = (
     "lead_id",
@@ -325,3 +331,29 @@ def app_test(page: str | None = None, **query: Any) -> Any:
     if page:
         at.switch_page(page)
     return at
+
+
+@contextmanager
+def read_only_file(path: Path) -> Iterator[Path]:
+    """``path`` made unwritable for this process: mode 0444, and immutable when running as root
+    (root ignores file permissions). Fails in CI, skips elsewhere, if that is impossible here."""
+    os.chmod(path, 0o444)
+    immutable = False
+    if os.geteuid() == 0:
+        immutable = subprocess.run(["chattr", "+i", str(path)], check=False).returncode == 0
+    try:
+        try:
+            with open(path, "r+b"):
+                writable = True
+        except OSError:
+            writable = False
+        if writable:
+            message = "cannot make a file read-only here (root without chattr)"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+        yield path
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=False)
+        os.chmod(path, 0o644)

@@ -3,8 +3,6 @@ once, validation with clear messages, and a database file the app cannot write."
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analytics import demo, store
-from tests.conftest import APP_TODAY, IN_CI, app_test
+from tests.conftest import APP_TODAY, app_test, read_only_file
 
 PAGE = "pages/settings.py"
 
@@ -129,28 +127,8 @@ def test_saving_unchanged_settings_says_so(settings_db):
 
 @pytest.fixture
 def unwritable(settings_db: Path) -> Iterator[Path]:
-    """The database file made read-only for this process (immutable when running as root,
-    who ignores file permissions)."""
-    os.chmod(settings_db, 0o444)
-    immutable = False
-    if os.geteuid() == 0:
-        immutable = subprocess.run(["chattr", "+i", str(settings_db)], check=False).returncode == 0
-    try:
-        try:
-            with open(settings_db, "r+b"):
-                writable = True
-        except OSError:
-            writable = False
-        if writable:
-            message = "cannot make a file read-only here (root without chattr)"
-            if IN_CI:
-                pytest.fail(message)
-            pytest.skip(message)
-        yield settings_db
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(settings_db)], check=False)
-        os.chmod(settings_db, 0o644)
+    with read_only_file(settings_db) as path:
+        yield path
 
 
 def test_a_database_the_app_cannot_write_gives_a_clear_message(unwritable):

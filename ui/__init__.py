@@ -13,6 +13,7 @@ from ui.components import (
     kpi_row,
     no_data,
     stage_label,
+    unexpected,
 )
 from ui.data import compute, database, options, sales_cycle, settings, span
 from ui.filters import period_text, sidebar_filters
@@ -41,6 +42,7 @@ __all__ = [
     "span",
     "stage_label",
     "tr",
+    "unexpected",
     "write_url",
 ]
 

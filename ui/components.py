@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +19,8 @@ from analytics.sql import Query
 from ui import url
 from ui.data import database, span
 from ui.i18n import language, tr
+
+log = logging.getLogger("voronka")
 
 
 @dataclass(frozen=True)
@@ -171,3 +177,17 @@ def adhoc_banner() -> None:
         set_adhoc(None)
 
     right.button(tr("app.adhoc_back"), on_click=back, key="adhoc_back", icon=":material/undo:")
+
+
+def unexpected(exc: Exception) -> None:
+    """A page failed in a way nobody planned for: a plain message with a reference on screen,
+    the traceback in the server's log under the same reference, never on screen.
+
+    With ``VORONKA_DEBUG=1`` (the tests set it) the error is raised instead, so Streamlit shows
+    it and a test that hits it fails.
+    """
+    if os.environ.get("VORONKA_DEBUG"):
+        raise exc
+    ref = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    log.error("unexpected error, reference %s", ref, exc_info=exc)
+    st.error(tr("app.unexpected", ref=ref), icon=":material/error:")

@@ -185,6 +185,11 @@ def _run(name: str, filters: Filters | None, params: tuple[tuple[str, Any], ...]
     except store.DatabaseBusy as exc:
         _busy(exc)
         raise
+    except store.StoreError as exc:  # e.g. the file was replaced by something else meanwhile
+        from ui.i18n import tr
+
+        _stop_with(tr("app.db_error", message=str(exc)))
+        raise
 
 
 def compute(name: str, filters: Filters, **params: Any) -> Any:

@@ -4,6 +4,7 @@ phone) and written in ONE transaction; the ad-hoc view loads them into a fresh i
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -443,11 +444,10 @@ def load(
                 store.bump_data_version(con)
             con.execute("COMMIT")
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
+            with suppress(duckdb.Error):  # after an IO error the transaction is already gone
+                con.execute("ROLLBACK")
             summary.status = "rejected"
-            raise Rejected(
-                summary, t("upload.err.load_failed", lang, message=str(exc).splitlines()[0])
-            ) from None
+            raise Rejected(summary, _load_failed(exc, lang)) from None
     finally:
         _unregister(con, tables)
     progress(1.0, "done")
@@ -461,6 +461,16 @@ def load(
     if staged.kind == "funnel":
         summary.skipped = summary.rejected
     return summary
+
+
+def _load_failed(exc: duckdb.Error, lang: str) -> str:
+    """Why the database refused the rows, in plain words for a full disk or a read-only file."""
+    problem = store.write_problem(exc, "")
+    if isinstance(problem, store.DiskFull):
+        return t("upload.err.disk_full", lang)
+    if isinstance(problem, store.DatabaseReadOnly):
+        return t("upload.err.read_only", lang)
+    return t("upload.err.load_failed", lang, message=str(exc).splitlines()[0])
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
