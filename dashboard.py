@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 
 st.set_page_config(page_title="Voronka", page_icon=":material/filter_alt:", layout="wide")
+ui.require_sign_in()  # only when the deployer configured one (ui/access.py)
 
 pages = {
     # the sales director's pages
@@ -46,11 +47,17 @@ pages = {
     ],
     # the analyst's pages: uploads and settings
     ui.tr("nav.data"): [
-        st.Page(
-            "pages/upload.py",
-            title=ui.tr("nav.upload"),
-            icon=":material/upload_file:",
-            url_path="upload",
+        *(  # a read-only account does not see Upload (and the page refuses a direct link)
+            [
+                st.Page(
+                    "pages/upload.py",
+                    title=ui.tr("nav.upload"),
+                    icon=":material/upload_file:",
+                    url_path="upload",
+                )
+            ]
+            if ui.can_change()
+            else []
         ),
         st.Page(
             "pages/settings.py",
@@ -68,4 +75,5 @@ try:
 except Exception as exc:  # never a traceback on screen: see ui.unexpected
     ui.unexpected(exc)
 ui.language_selector()
+ui.user_box()
 ui.write_url()

@@ -97,6 +97,13 @@ def clean_settings(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Prob
                 Problem("week_start", "settings.errors.week_start", {"value": week_start})
             )
 
+    if "show_contacts" in values:
+        show = values["show_contacts"]
+        if isinstance(show, bool):
+            out["show_contacts"] = show
+        else:
+            problems.append(Problem("show_contacts", "settings.errors.yes_no", {"value": show}))
+
     bounds: dict[str, int] = {}
     for key in ("icp_min", "icp_max"):
         if key not in values:

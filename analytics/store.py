@@ -237,6 +237,11 @@ SETTINGS: Final[tuple[SettingSpec, ...]] = (
         "sunday (weeks labelled by their first day). The CLI report always uses ISO weeks.",
     ),
     SettingSpec(
+        "show_contacts",
+        False,
+        "Show e-mails and phones unmasked in lead lists (the deployer can lock this off).",
+    ),
+    SettingSpec(
         "upload_limit_mb",
         200,
         "Largest file the Upload page accepts, in MB (the server's maxUploadSize caps it).",

@@ -482,11 +482,18 @@ def stopped_section(filters: Filters, lang: str) -> StoppedPage:
         st.session_state["jr_view"] = view
         st.session_state["jr_page"] = 1
     number = max(1, int(st.session_state.get("jr_page") or 1))
+    show = ui.show_contacts()  # masked unless the settings ask and the deployer allows
 
     def fetch(number: int) -> StoppedPage:
         offset = (number - 1) * PAGE_SIZE
         return ui.compute(  # type: ignore[no-any-return]
-            "stopped_leads", filters, stage=stage, outcome=outcome, limit=PAGE_SIZE, offset=offset
+            "stopped_leads",
+            filters,
+            stage=stage,
+            outcome=outcome,
+            limit=PAGE_SIZE,
+            offset=offset,
+            show_contacts=show,
         )
 
     page = fetch(number)
@@ -535,7 +542,9 @@ def stopped_section(filters: Filters, lang: str) -> StoppedPage:
 
     def export() -> pd.DataFrame:
         with source.reading() as con:
-            full = metrics.stopped_leads(con, filters, stage, outcome, limit=EXPORT_LIMIT, offset=0)
+            full = metrics.stopped_leads(
+                con, filters, stage, outcome, limit=EXPORT_LIMIT, offset=0, show_contacts=show
+            )
         return stopped_frame(full, lang, names)
 
     download_deferred(export, f"voronka-stopped-at-{stage}", "dl_stopped")

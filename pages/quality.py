@@ -508,7 +508,9 @@ def audit_section(filters: Filters, lang: str) -> None:
         on_change=changed,
     )
     first = (current - 1) * PAGE_SIZE
-    leads: pd.DataFrame = ui.compute("bant_audit_leads", filters, limit=PAGE_SIZE, offset=first)
+    leads: pd.DataFrame = ui.compute(
+        "bant_audit_leads", filters, limit=PAGE_SIZE, offset=first, show_contacts=ui.show_contacts()
+    )
     right.caption(
         ui.tr(
             "quality.page_caption",
@@ -586,10 +588,11 @@ def export_all(
 ) -> None:
     """Every offending lead (up to EXPORT_LIMIT), built only when the button is pressed."""
     source = current_source()
+    show = ui.show_contacts()
 
     def frame() -> pd.DataFrame:
         with source.reading() as con:
-            leads = bant_audit_leads(con, filters, limit=EXPORT_LIMIT, offset=0)
+            leads = bant_audit_leads(con, filters, limit=EXPORT_LIMIT, offset=0, show_contacts=show)
         return audit_table(leads, lang, campaigns, stages)
 
     n = min(total, EXPORT_LIMIT)

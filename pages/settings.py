@@ -75,6 +75,10 @@ def main() -> None:
     if flash:
         st.success(ui.tr("settings.saved", names=flash), icon=":material/check_circle:")
     where_stored(lang)
+    editable = ui.can_change()
+    if not editable:
+        st.info(ui.tr("auth.read_only_settings"), icon=":material/lock:")
+    locked = ui.contacts_locked()
 
     saved = ui.settings()
     labels = dict(saved.get("stage_labels") or {})
@@ -147,11 +151,21 @@ def main() -> None:
                 max_chars=MAX_LABEL,
                 key=key(f"stage.{stage}"),
             )
+        st.subheader(ui.tr("settings.privacy_title"))
+        show_contacts = st.toggle(
+            ui.tr("settings.show_contacts"),
+            value=bool(saved.get("show_contacts")) and not locked,
+            disabled=locked,
+            help=ui.tr("settings.show_contacts_help"),
+            key=key("show_contacts"),
+        )
+        if locked:
+            st.caption(ui.tr("settings.contacts_locked"))
         submitted = st.form_submit_button(
-            ui.tr("settings.save"), type="primary", icon=":material/save:"
+            ui.tr("settings.save"), type="primary", icon=":material/save:", disabled=not editable
         )
 
-    if submitted:
+    if submitted and editable:
         values = {
             "currency": currency,
             "language": language,
@@ -160,6 +174,8 @@ def main() -> None:
             "icp_max": icp_max,
             "stage_labels": names,
         }
+        if not locked:  # a locked switch is not the person's choice: leave the stored value
+            values["show_contacts"] = show_contacts
         cleaned, problems = clean_settings(values)
         if problems:
             st.error(

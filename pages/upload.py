@@ -459,7 +459,7 @@ def _column_label(name: str, lang: str) -> str:
 def _preview(staged: Staged) -> None:
     df = staged.preview(10)
     for col, mask in (("email", mask_email), ("phone", mask_phone)):
-        if col in df.columns:
+        if col in df.columns and not ui.show_contacts():
             df[col] = df[col].map(lambda v, m=mask: m(v) if isinstance(v, str) else v)
     keep = [c for c in df.columns if not c.startswith("__") and df[c].notna().any()]
     lang = ui.language()
@@ -505,8 +505,13 @@ def _duplicates(p: Plan, lang: str) -> None:
     )
     if not p.sample.empty:
         sample = p.sample.copy()
-        sample["email"] = sample["email"].map(lambda v: mask_email(v) if isinstance(v, str) else v)
-        sample["phone"] = sample["phone"].map(lambda v: mask_phone(v) if isinstance(v, str) else v)
+        if not ui.show_contacts():
+            sample["email"] = sample["email"].map(
+                lambda v: mask_email(v) if isinstance(v, str) else v
+            )
+            sample["phone"] = sample["phone"].map(
+                lambda v: mask_phone(v) if isinstance(v, str) else v
+            )
         sample["match_by"] = sample["match_by"].map(lambda v: t(f"upload.match.{v}", lang))
         sample["action"] = sample["action"].map(lambda v: t(f"upload.action.{v}", lang))
         sample = sample.rename(
@@ -632,6 +637,7 @@ def _save_section(mapping: Mapping, name: str, mode: str) -> None:
 
 def main() -> None:
     lang = ui.language()
+    ui.require_change_rights()  # a read-only account: also on a direct link
     st.title(ui.tr("upload.page.title"))
     st.markdown(ui.tr("upload.page.intro"))
     limit = _limit_mb()

@@ -3,6 +3,14 @@
 Pages import from here; nothing here computes a metric (that is ``analytics``).
 """
 
+from ui.access import (
+    can_change,
+    contacts_locked,
+    require_change_rights,
+    require_sign_in,
+    show_contacts,
+    user_box,
+)
 from ui.components import (
     adhoc_banner,
     cost_note,
@@ -23,7 +31,9 @@ from ui.url import write_url
 
 __all__ = [
     "adhoc_banner",
+    "can_change",
     "compute",
+    "contacts_locked",
     "cost_note",
     "database",
     "demo_banner",
@@ -36,13 +46,17 @@ __all__ = [
     "no_data",
     "options",
     "period_text",
+    "require_change_rights",
+    "require_sign_in",
     "sales_cycle",
     "settings",
+    "show_contacts",
     "sidebar_filters",
     "span",
     "stage_label",
     "tr",
     "unexpected",
+    "user_box",
     "write_url",
 ]
 

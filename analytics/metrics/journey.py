@@ -378,19 +378,24 @@ def stopped_leads(
     outcome: str | None = None,
     limit: int = 25,
     offset: int = 0,
+    show_contacts: bool = False,
 ) -> StoppedPage:
     """Leads of the cohort (created in the period, matching the filters, whatever ``f.mode``)
     that stopped at ``stage``: their current stage is ``stage`` and they are not won, i.e.
     lost there, in nurture or still open there; ``outcome`` keeps one of those statuses.
     Newest first; ``limit`` rows from ``offset`` with the ``total`` count. E-mails and phones
-    are masked. ``reached_at`` is the lead's date for ``stage`` (None when the CRM gave none).
+    are masked unless ``show_contacts``. ``reached_at`` is the lead's date for ``stage`` (None
+    when the CRM gave none).
     """
     query = stopped_leads_query(f, stage, outcome, limit, offset)
     df = query.run(con).df()
     total = int(df["total"].iloc[0]) if len(df) else 0
     rows = df[df["lead_id"].notna()].drop(columns=["total"]).reset_index(drop=True)
-    rows["email"] = [mask_email(v) for v in _texts(rows["email"])]
-    rows["phone"] = [mask_phone(v) for v in _texts(rows["phone"])]
+    if show_contacts:
+        rows["email"], rows["phone"] = _texts(rows["email"]), _texts(rows["phone"])
+    else:
+        rows["email"] = [mask_email(v) for v in _texts(rows["email"])]
+        rows["phone"] = [mask_phone(v) for v in _texts(rows["phone"])]
     rows = rows[list(STOPPED_COLUMNS)]
     rows.attrs["sql"] = query.rendered()
     return StoppedPage(stage, outcome, total, offset, limit, rows, query)

@@ -371,17 +371,23 @@ def bant_audit_leads_query(f: Filters, limit: int, offset: int = 0) -> Query:
 
 
 def bant_audit_leads(
-    con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 50, offset: int = 0
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    limit: int = 50,
+    offset: int = 0,
+    show_contacts: bool = False,
 ) -> pd.DataFrame:
     """The leads breaking the BANT audit, newest first, ``limit`` rows from ``offset`` (a page).
 
-    E-mails and phones come masked (:mod:`analytics.privacy`): the list is for finding the cards
-    in the CRM by ``lead_id``, not for contacting people. ``rule`` = "sql" when the lead breaks
-    the SQL rule (at SQL or later with fewer than 4 criteria), else "mql".
+    E-mails and phones come masked (:mod:`analytics.privacy`) unless ``show_contacts``: the list
+    is for finding the cards in the CRM by ``lead_id``, not for contacting people. ``rule`` =
+    "sql" when the lead breaks the SQL rule (at SQL or later with fewer than 4 criteria), else
+    "mql".
     """
     df = frame(con, bant_audit_leads_query(f, limit, offset))
     sql = df.attrs.get("sql", "")
-    df["email"] = pd.array([mask_email(v) for v in df["email"].tolist()], dtype="string")
-    df["phone"] = pd.array([mask_phone(v) for v in df["phone"].tolist()], dtype="string")
+    if not show_contacts:
+        df["email"] = pd.array([mask_email(v) for v in df["email"].tolist()], dtype="string")
+        df["phone"] = pd.array([mask_phone(v) for v in df["phone"].tolist()], dtype="string")
     df.attrs["sql"] = sql
     return df
