@@ -24,7 +24,6 @@ from ui.data import current_source
 
 PAGE_SIZE = 25
 #: tables and explanations are built only while their expander is open (a faster rerun)
-LAZY = {"on_change": "rerun"}
 STOP_STAGES = STAGES[:-1]  #: a lead can stop at any stage but the last
 OUTCOME_CHOICES = ("all", "lost", "nurture", "open")
 PAIR_CODES = tuple(f"{a}-{b}" for a, b in VELOCITY_PAIRS)  #: "lead-won" is the sales cycle
@@ -144,24 +143,19 @@ def funnel_table(jf: JourneyFunnel, now: Summary) -> None:
             col["all_conv"]: [None, None, *(now.step_conversion(s) for s in STAGES)],
         }
     )
-    box = st.expander(
-        ui.tr("journey.funnel_table"), icon=":material/table:", **LAZY, key="t_funnel"
+    ui.table_section(
+        ui.tr("journey.funnel_table"),
+        frame,
+        "voronka-journey-funnel",
+        key="t_funnel",
+        download_key="dl_journey_funnel",
+        column_config={
+            col["att_conv"]: st.column_config.NumberColumn(format="percent"),
+            col["all_conv"]: st.column_config.NumberColumn(format="percent"),
+            col["attributed"]: st.column_config.NumberColumn(format="localized"),
+            col["all"]: st.column_config.NumberColumn(format="localized"),
+        },
     )
-    with box:
-        if not box.open:
-            return
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                col["att_conv"]: st.column_config.NumberColumn(format="percent"),
-                col["all_conv"]: st.column_config.NumberColumn(format="percent"),
-                col["attributed"]: st.column_config.NumberColumn(format="localized"),
-                col["all"]: st.column_config.NumberColumn(format="localized"),
-            },
-        )
-        ui.download_table(frame, "voronka-journey-funnel", "dl_journey_funnel")
 
 
 # -- where leads go -----------------------------------------------------------------------------
@@ -327,17 +321,14 @@ def drop_off_table(d: pd.DataFrame) -> None:
             col["rate"]: d["drop_rate"],
         }
     )
-    box = st.expander(ui.tr("journey.drop_table"), icon=":material/table:", **LAZY, key="t_drop")
-    with box:
-        if not box.open:
-            return
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            column_config={col["rate"]: st.column_config.NumberColumn(format="percent")},
-        )
-        ui.download_table(frame, "voronka-drop-off", "dl_drop_off")
+    ui.table_section(
+        ui.tr("journey.drop_table"),
+        frame,
+        "voronka-drop-off",
+        key="t_drop",
+        download_key="dl_drop_off",
+        column_config={col["rate"]: st.column_config.NumberColumn(format="percent")},
+    )
 
 
 # -- time to convert -----------------------------------------------------------------------------
@@ -427,12 +418,9 @@ def time_to_convert_section(view: JourneyView, lang: str) -> None:
             col["leads"]: ttc["leads"],
         }
     )
-    box = st.expander(ui.tr("journey.ttc_table"), icon=":material/table:", **LAZY, key="t_ttc")
-    with box:
-        if not box.open:
-            return
-        st.dataframe(frame, hide_index=True, width="stretch")
-        ui.download_table(frame, "voronka-time-to-convert", "dl_ttc")
+    ui.table_section(
+        ui.tr("journey.ttc_table"), frame, "voronka-time-to-convert", "t_ttc", "dl_ttc"
+    )
     ui.explain(
         ["time_to_convert", "velocity", filters.mode],
         [metrics.time_to_convert_query(filters)],

@@ -46,7 +46,6 @@ from ui.filters import today
 
 WEEK_KEY = "wk_week"  #: canonical state: the chosen week's label; URL parameter "week"
 #: tables and explanations are built only while their expander is open (a faster rerun)
-LAZY = {"on_change": "rerun"}
 
 #: how each review metric is shown: format kind, delta colour (costs are better when lower)
 KINDS = {
@@ -220,23 +219,20 @@ def comparison_table(
             col["pct"]: cmp["change_pct"],
         }
     )
-    box = st.expander(ui.tr("weekly.table_title"), icon=":material/table:", **LAZY, key="t_week")
-    with box:
-        if not box.open:
-            return
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                col["now"]: st.column_config.NumberColumn(format="localized"),
-                col["previous"]: st.column_config.NumberColumn(format="localized"),
-                col["change"]: st.column_config.NumberColumn(format="localized"),
-                col["pct"]: st.column_config.NumberColumn(format="percent"),
-            },
-        )
-        st.caption(ui.tr("weekly.table_units", currency=currency_symbol(currency)))
-        ui.download_table(frame, f"voronka-week-{week.isoformat()}", "dl_week")
+    ui.table_section(
+        ui.tr("weekly.table_title"),
+        frame,
+        f"voronka-week-{week.isoformat()}",
+        key="t_week",
+        download_key="dl_week",
+        column_config={
+            col["now"]: st.column_config.NumberColumn(format="localized"),
+            col["previous"]: st.column_config.NumberColumn(format="localized"),
+            col["change"]: st.column_config.NumberColumn(format="localized"),
+            col["pct"]: st.column_config.NumberColumn(format="percent"),
+        },
+        caption=ui.tr("weekly.table_units", currency=currency_symbol(currency)),
+    )
 
 
 @st.fragment
@@ -397,22 +393,17 @@ def cohort_table(cohorts: pd.DataFrame, week_start: WeekStart, lang: str) -> Non
             col["mature"]: cohorts["mature"],
         }
     ).iloc[::-1]
-    box = st.expander(
-        ui.tr("weekly.cohort_table"), icon=":material/table:", **LAZY, key="t_cohorts"
+    ui.table_section(
+        ui.tr("weekly.cohort_table"),
+        frame,
+        "voronka-cohorts",
+        key="t_cohorts",
+        download_key="dl_cohorts",
+        column_config={
+            ui.stage_label(s): st.column_config.NumberColumn(format="percent")
+            for s in COHORT_STAGES
+        },
     )
-    with box:
-        if not box.open:
-            return
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                ui.stage_label(s): st.column_config.NumberColumn(format="percent")
-                for s in COHORT_STAGES
-            },
-        )
-        ui.download_table(frame, "voronka-cohorts", "dl_cohorts")
 
 
 def velocity_chart(vel: pd.DataFrame, lang: str) -> None:
@@ -470,20 +461,15 @@ def velocity_table(vel: pd.DataFrame) -> None:
             col["excluded"]: vel["excluded"],
         }
     )
-    box = st.expander(
-        ui.tr("weekly.velocity_table"), icon=":material/table:", **LAZY, key="t_velocity"
+    fmt = st.column_config.NumberColumn(format="%.1f")
+    ui.table_section(
+        ui.tr("weekly.velocity_table"),
+        frame,
+        "voronka-velocity",
+        key="t_velocity",
+        download_key="dl_velocity",
+        column_config={col[k]: fmt for k in ("median", "p75", "p90", "mean")},
     )
-    with box:
-        if not box.open:
-            return
-        fmt = st.column_config.NumberColumn(format="%.1f")
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            column_config={col[k]: fmt for k in ("median", "p75", "p90", "mean")},
-        )
-        ui.download_table(frame, "voronka-velocity", "dl_velocity")
 
 
 def forecast_section(fc: Forecast, lang: str, currency: str) -> None:

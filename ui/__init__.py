@@ -21,6 +21,7 @@ from ui.components import (
     kpi_row,
     no_data,
     stage_label,
+    table_section,
     unexpected,
 )
 from ui.data import compute, database, options, sales_cycle, settings, span
@@ -54,6 +55,7 @@ __all__ = [
     "sidebar_filters",
     "span",
     "stage_label",
+    "table_section",
     "tr",
     "unexpected",
     "user_box",

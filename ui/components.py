@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -123,6 +124,27 @@ def download_table(df: pd.DataFrame, basename: str, key: str) -> None:
     """
     frame = df.copy()  # the page may change df after this call
     download_deferred(lambda: frame, basename, key)
+
+
+def table_section(
+    title: str,
+    frame: pd.DataFrame,
+    basename: str,
+    key: str,
+    download_key: str,
+    column_config: dict[str, Any] | None = None,
+    caption: str | None = None,
+) -> None:
+    """A table in a closed expander with its CSV and Excel downloads, drawn only while the
+    expander is open (opening or closing it reruns the page), so a closed one costs nothing."""
+    box = st.expander(title, icon=":material/table:", on_change="rerun", key=key)
+    with box:
+        if not box.open:
+            return
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+        if caption:
+            st.caption(caption)
+        download_table(frame, basename, download_key)
 
 
 def download_deferred(make: Callable[[], pd.DataFrame], basename: str, key: str) -> None:
