@@ -26,34 +26,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # see (ui.unexpected); tests/test_faults.py checks the message with this unset
 os.environ.setdefault("VORONKA_DEBUG", "1")
 
-LEAD_COLUMNS = (
-    "lead_id",
-    "created_at",
-    "campaign_id",
-    "channel",
-    "source",
-    "company",
-    "company_size",
-    "industry",
-    "region",
-    "email",
-    "phone",
-    "owner",
-    "bant_budget",
-    "bant_authority",
-    "bant_need",
-    "bant_timing",
-    "score",
-    "stage",
-    "status",
-    "mql_at",
-    "sql_at",
-    "opportunity_at",
-    "won_at",
-    "lost_at",
-    "lost_reason",
-    "deal_value",
-)
+LEAD_COLUMNS = store.REQUIRED_COLUMNS["leads"]  # every column, in the schema's order
 
 
 def ts(text: str) -> datetime:
