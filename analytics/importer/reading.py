@@ -15,6 +15,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Final
 
@@ -36,6 +37,8 @@ DELIMITERS: Final[tuple[str, ...]] = (",", ";", "\t", "|")
 DELIMITER_NAMES: Final[dict[str, str]] = {",": ",", ";": ";", "\t": "tab", "|": "|"}
 ENCODINGS: Final[tuple[str, ...]] = ("utf-8", "utf-8-sig", "cp1251", "utf-16", "latin-1")
 MAX_COLUMNS: Final[int] = 1000
+MAX_LINE_BYTES: Final[int] = 8_000_000  #: a longer line is reported as a bad row
+csv.field_size_limit(MAX_LINE_BYTES)  # the sample and header are parsed with the csv module
 SAMPLE_BYTES: Final[int] = 256 * 1024
 CHUNK: Final[int] = 4 * 1024 * 1024
 ROW: Final[str] = "__row"  #: the staging column with the spreadsheet row number (header = 1)
@@ -60,13 +63,33 @@ class Detected:
     ragged_total: int = 0
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)  # every sheet of a workbook
+    #: why a row in ``ragged`` could not be read: a message key (default "upload.bad.ragged")
+    ragged_why: dict[int, str] = field(default_factory=dict)
 
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter or "", self.delimiter or "")
 
 
+#: file signatures of binary formats: zip/xlsx, OLE2 (.xls), PDF, PNG, JPEG, GIF, gzip, bzip2,
+#: xz, 7-Zip, RAR, zstd; an archive is refused, never unpacked (a tiny .gz can hold gigabytes)
+BINARY_MAGIC: Final[tuple[bytes, ...]] = (
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0",
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8",
+    b"GIF8",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"\x28\xb5\x2f\xfd",
+)
+
+
 def _looks_binary(sample: bytes) -> bool:
-    if sample.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8")):
+    if sample.startswith(BINARY_MAGIC):
         return True
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
@@ -95,22 +118,57 @@ def detect_encoding(path: Path, lang: str = "en") -> str:
         return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
     decoder = codecs.getincrementaldecoder("utf-8")()
     high = Counter[int]()
+    done = 0  # bytes decoded before the chunk being read
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(CHUNK):
                 decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+                done += len(chunk)
+        decoder.decode(b"", final=True)
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and done == path.stat().st_size:
+            # valid UTF-8 up to a character cut in half by the end of the file
+            raise BadEncoding(t("upload.err.truncated_text", lang)) from None
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     high.update(b for b in sample if b >= 0x80)
     total = sum(high.values())
     cyrillic = sum(n for b, n in high.items() if b >= 0xC0 or b in (0xA8, 0xB8))
     if total and cyrillic / total > 0.6:
+        utf8_line = _utf8_cyrillic_line(sample)
+        if utf8_line is not None:
+            # some lines are UTF-8 Cyrillic, others not: cp1251 would garble the UTF-8 ones
+            raise BadEncoding(
+                t("upload.err.mixed_encoding", lang, line=utf8_line, other=_bad_utf8_line(path))
+            )
         return "cp1251"
     raise BadEncoding(t("upload.err.bad_encoding", lang))
+
+
+def _utf8_cyrillic_line(sample: bytes) -> int | None:
+    """The first line (1-based) holding two or more UTF-8 Cyrillic letters, or None. In
+    cp1251 text such byte pairs (Р or С followed by Ё, ё or punctuation) are rare."""
+    for number, line in enumerate(sample.split(b"\n"), start=1):
+        pairs = sum(1 for a, b in pairwise(line) if a in (0xD0, 0xD1) and 0x80 <= b <= 0xBF)
+        if pairs >= 2:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return number
+    return None
+
+
+def _bad_utf8_line(path: Path) -> int:
+    """The first line (1-based) of ``path`` that is not valid UTF-8."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
 
 
 def _transcode(path: Path, encoding: str, out_dir: Path, lang: str) -> Path:
@@ -137,9 +195,11 @@ def _transcode(path: Path, encoding: str, out_dir: Path, lang: str) -> Path:
 
 
 def _sample_text(path: Path, limit: int = SAMPLE_BYTES) -> str:
+    """The first lines of a UTF-8 file with universal line ends (a CR-only file from an old
+    Mac reads like any other; DuckDB reads such files as they are)."""
     with path.open("rb") as fh:
         data = fh.read(limit)
-    text = data.decode("utf-8", errors="ignore")
+    text = data.decode("utf-8", errors="ignore").replace("\r\n", "\n").replace("\r", "\n")
     if len(data) == limit and "\n" in text:
         text = text[: text.rfind("\n")]  # whole lines only
     return text
@@ -192,7 +252,8 @@ def dedupe_headers(raw: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 #: are bound as parameters)
 _CSV_OPTIONS: Final[str] = (
     "quote = '\"', escape = '\"', header = true, auto_detect = false, nullstr = $nullstr, "
-    "strict_mode = true, ignore_errors = true, store_rejects = true, max_line_size = 8000000"
+    "strict_mode = true, ignore_errors = true, store_rejects = true, "
+    f"max_line_size = {MAX_LINE_BYTES}"
 )
 
 
@@ -238,7 +299,10 @@ def read_csv(
             delimiter, sure = sniff_delimiter(text)
         elif delimiter not in DELIMITERS and len(delimiter) != 1:
             raise UnsureDelimiter(t("upload.err.bad_delimiter", lang, delimiter=delimiter))
-        header_row = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        try:
+            header_row = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        except csv.Error as exc:
+            raise ImportRejected(t("upload.err.unreadable", lang, message=str(exc))) from None
         if len(header_row) > MAX_COLUMNS:
             raise TooManyColumns(
                 t("upload.err.too_many_columns", lang, count=len(header_row), limit=MAX_COLUMNS)
@@ -266,6 +330,14 @@ def read_csv(
     return detected
 
 
+#: DuckDB's reasons for rejecting a line, as message keys (others: "upload.bad.ragged")
+_REJECT_WHY: Final[dict[str, str]] = {
+    "UNQUOTED VALUE": "upload.bad.unclosed_quote",
+    "LINE SIZE OVER MAXIMUM": "upload.bad.line_too_long",
+    "INVALID ENCODING": "upload.bad.invalid_text",
+}
+
+
 def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, lang: str) -> None:
     names = detected.headers
     select = ", ".join(quote_ident(n) for n in names)
@@ -286,7 +358,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, la
             t("upload.err.unreadable", lang, message=str(exc).splitlines()[0])
         ) from None
     rejects = con.execute(
-        "SELECT line, error_type, csv_line FROM reject_errors "
+        "SELECT line, error_type, left(csv_line, 10000) FROM reject_errors "
         "WHERE scan_id = (SELECT max(scan_id) FROM reject_scans) ORDER BY line"
     ).fetchall()
     # Rows DuckDB could not split into exactly the header's fields are reported with their
@@ -294,12 +366,17 @@ def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, la
     bad_lines = sorted({int(line) for line, _, _ in rejects})
     detected.ragged_total = len(bad_lines)
     seen: set[int] = set()
-    for line, _kind, text in rejects:
+    for line, kind, text in rejects:
         if int(line) in seen or len(detected.ragged) >= 1000:
             continue
         seen.add(int(line))
-        fields = len(next(csv.reader([text or ""], delimiter=detected.delimiter or ","), []))
+        try:
+            fields = len(next(csv.reader([text or ""], delimiter=detected.delimiter or ","), []))
+        except csv.Error:
+            fields = 0
         detected.ragged.append((int(line), fields, (text or "")[:200]))
+        if kind in _REJECT_WHY:
+            detected.ragged_why[int(line)] = _REJECT_WHY[kind]
     if bad_lines:
         con.execute("CREATE OR REPLACE TEMP TABLE _bad_lines (line BIGINT)")
         con.executemany("INSERT INTO _bad_lines VALUES (?)", [[x] for x in bad_lines])
