@@ -119,9 +119,14 @@ def detect_encoding(path: Path, lang: str = "en") -> str:
     decoder = codecs.getincrementaldecoder("utf-8")()
     high = Counter[int]()
     done = 0  # bytes decoded before the chunk being read
+    lines = 0  # line breaks before the chunk being read
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(CHUNK):
+                if b"\x00" in chunk:  # a NUL byte is not text in any 8-bit encoding
+                    line = lines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
+                    raise NotText(t("upload.err.nul_byte", lang, line=line))
+                lines += chunk.count(b"\n")
                 decoder.decode(chunk)
                 done += len(chunk)
         decoder.decode(b"", final=True)
@@ -378,8 +383,10 @@ def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, la
         if kind in _REJECT_WHY:
             detected.ragged_why[int(line)] = _REJECT_WHY[kind]
     if bad_lines:
-        con.execute("CREATE OR REPLACE TEMP TABLE _bad_lines (line BIGINT)")
-        con.executemany("INSERT INTO _bad_lines VALUES (?)", [[x] for x in bad_lines])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _bad_lines AS SELECT DISTINCT line FROM reject_errors "
+            "WHERE scan_id = (SELECT max(scan_id) FROM reject_scans)"
+        )
         con.execute(
             f"CREATE OR REPLACE TABLE {RAW} AS "
             f"WITH good AS (SELECT n.line, row_number() OVER (ORDER BY n.line) AS k "
