@@ -1,9 +1,12 @@
 """A real browser walks every page of a database whose every free-text field is hostile: markup
 with an onerror handler, a script element, markdown with a javascript: link. No dialog may open,
-no such element may reach the DOM, and the text shows as the characters typed."""
+no such element may reach the DOM, and the text shows as the characters typed. A formula in
+the data arrives neutralised in the CSV and Excel files the browser downloads."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +20,8 @@ from tests.test_browser_pages import finished, nav_pages
 
 pytestmark = pytest.mark.browser
 
-PAYLOADS = (IMG, SCRIPT, MARKDOWN)
+FORMULA = '=HYPERLINK("http://evil.example","<img src=x onerror=alert(1)>")'
+PAYLOADS = (IMG, SCRIPT, MARKDOWN, FORMULA)
 LEAD_TEXT = ("company", "source", "owner", "region", "industry", "lost_reason", "email")
 
 
@@ -28,17 +32,17 @@ def hostile_app(tmp_path_factory: pytest.TempPathFactory):
     demo.create_file(path, leads=400, seed=11, end=date.fromisoformat(APP_TODAY))
     payloads = "[" + ", ".join("?" for _ in PAYLOADS) + "]"
     with store.writing(path) as con:
-        # every text field of every row: the three payloads in turn
+        # every text field of every row: the payloads in turn
         sets = ", ".join(f"{c} = p.v" for c in LEAD_TEXT)
         con.execute(
             f"UPDATE leads SET {sets} FROM (SELECT lead_id, ({payloads})"
-            f"[1 + (row_number() OVER (ORDER BY lead_id)) % 3] AS v FROM leads) p "
+            f"[1 + (row_number() OVER (ORDER BY lead_id)) % 4] AS v FROM leads) p "
             f"WHERE leads.lead_id = p.lead_id",
             list(PAYLOADS),
         )
         con.execute(
             f"UPDATE campaigns SET name = p.v || ' #' || p.n FROM (SELECT campaign_id, "
-            f"({payloads})[1 + (row_number() OVER (ORDER BY campaign_id)) % 3] AS v, "
+            f"({payloads})[1 + (row_number() OVER (ORDER BY campaign_id)) % 4] AS v, "
             f"row_number() OVER (ORDER BY campaign_id) AS n FROM campaigns) p "
             f"WHERE campaigns.campaign_id = p.campaign_id",
             list(PAYLOADS),
@@ -86,3 +90,26 @@ def test_hostile_text_is_text_on_every_page(hostile_app):
         assert set().union(*seen.values()) >= {IMG, SCRIPT}, seen
         page.wait_for_timeout(500)  # a late onerror would fire by now
         assert dialogs == []
+
+
+def test_downloads_from_the_browser_neutralise_formulas(hostile_app):
+    import openpyxl
+
+    with browser_page(width=1400, height=1000) as page:
+        page.goto(f"{hostile_app}/journey?period=last_12_months")
+        finished(page)
+        files = {}
+        for label in ("Download CSV", "Download Excel"):
+            button = page.get_by_role("button", name=label).last  # the stopped-leads list
+            button.wait_for(state="visible", timeout=30_000)
+            with page.expect_download(timeout=30_000) as info:
+                button.click()
+            files[label] = Path(info.value.path()).read_bytes()
+    rows = list(csv.DictReader(io.StringIO(files["Download CSV"].decode("utf-8-sig"))))
+    companies = [r["Company"] for r in rows]
+    assert "'" + FORMULA in companies and FORMULA not in companies
+    assert IMG in companies and SCRIPT in companies  # other text exactly as stored
+    book = openpyxl.load_workbook(io.BytesIO(files["Download Excel"]))
+    cells = [c for row in book.active.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "'" + FORMULA in {c.value for c in cells}
