@@ -28,6 +28,7 @@ from analytics.importer import Mapping
 from analytics.importer.errors import (
     BadEncoding,
     EmptyFile,
+    FileTooLarge,
     HeaderOnly,
     ImportRejected,
     MissingColumns,
@@ -166,6 +167,21 @@ def xlsx_zip_of_junk(folder: Path) -> Path:
         z.writestr("xl/workbook.xml", random.Random(7).randbytes(2000))
         z.writestr("junk.bin", random.Random(8).randbytes(2000))
     return _write(folder, "report.xlsx", buf.getvalue())
+
+
+def xlsx_zip_bomb(folder: Path) -> Path:
+    """A workbook of about 1 MB whose sheet unpacks to 599 MB of identical rows."""
+    row = b'<row><c t="inlineStr"><is><t>boom</t></is></c></row>'
+    block = row * (MB // len(row))
+    path = folder / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(b"<worksheet><sheetData>")
+            for _ in range(600):
+                fh.write(block)
+            fh.write(b"</sheetData></worksheet>")
+    return path
 
 
 def _real_xlsx(path: Path, rows: list[list[object]]) -> Path:
@@ -467,6 +483,14 @@ CASES: tuple[Case, ...] = (
     Case("old_xls", old_xls, "file", error=NotText, words="save it as .xlsx"),
     Case("gzip_bomb", gzip_bomb, "file", error=NotText, words="archive", big=True),
     Case("xlsx_zip_of_junk", xlsx_zip_of_junk, "file", error=NotText, words="Excel workbook"),
+    Case(
+        "xlsx_zip_bomb",
+        xlsx_zip_bomb,
+        "file",
+        error=FileTooLarge,
+        words="unpack to 599 MB, more than 512 MB can be read",
+        big=True,
+    ),
     Case("xlsx_truncated", xlsx_truncated, "file", error=NotText, words="Excel workbook"),
     Case("csv_named_xlsx", csv_named_xlsx, "file", error=NotText, words="is not one"),
     Case(

@@ -11,11 +11,11 @@ import codecs
 import csv
 import io
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Final
 
@@ -25,6 +25,7 @@ from analytics.i18n import t
 from analytics.importer.errors import (
     BadEncoding,
     EmptyFile,
+    FileTooLarge,
     HeaderOnly,
     ImportRejected,
     NotText,
@@ -37,6 +38,8 @@ DELIMITERS: Final[tuple[str, ...]] = (",", ";", "\t", "|")
 DELIMITER_NAMES: Final[dict[str, str]] = {",": ",", ";": ";", "\t": "tab", "|": "|"}
 ENCODINGS: Final[tuple[str, ...]] = ("utf-8", "utf-8-sig", "cp1251", "utf-16", "latin-1")
 MAX_COLUMNS: Final[int] = 1000
+MAX_XLSX_UNPACKED: Final[int] = 512 * 1024 * 1024  #: sheets of a workbook, unpacked
+MIXED_SCAN_BYTES: Final[int] = 32 * 1024 * 1024  #: how far a cp1251 file is checked for UTF-8
 MAX_LINE_BYTES: Final[int] = 8_000_000  #: a longer line is reported as a bad row
 csv.field_size_limit(MAX_LINE_BYTES)  # the sample and header are parsed with the csv module
 SAMPLE_BYTES: Final[int] = 256 * 1024
@@ -141,7 +144,7 @@ def detect_encoding(path: Path, lang: str = "en") -> str:
     total = sum(high.values())
     cyrillic = sum(n for b, n in high.items() if b >= 0xC0 or b in (0xA8, 0xB8))
     if total and cyrillic / total > 0.6:
-        utf8_line = _utf8_cyrillic_line(sample)
+        utf8_line = _utf8_cyrillic_line(path)
         if utf8_line is not None:
             # some lines are UTF-8 Cyrillic, others not: cp1251 would garble the UTF-8 ones
             raise BadEncoding(
@@ -151,17 +154,41 @@ def detect_encoding(path: Path, lang: str = "en") -> str:
     raise BadEncoding(t("upload.err.bad_encoding", lang))
 
 
-def _utf8_cyrillic_line(sample: bytes) -> int | None:
-    """The first line (1-based) holding two or more UTF-8 Cyrillic letters, or None. In
-    cp1251 text such byte pairs (Р or С followed by Ё, ё or punctuation) are rare."""
-    for number, line in enumerate(sample.split(b"\n"), start=1):
-        pairs = sum(1 for a, b in pairwise(line) if a in (0xD0, 0xD1) and 0x80 <= b <= 0xBF)
-        if pairs >= 2:
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
+#: two UTF-8 Cyrillic letters in a row (lead byte D0/D1, then a continuation byte); in cp1251
+#: text that would be Р or С followed by Ё, ё or punctuation, twice over: next to never
+_UTF8_CYRILLIC: Final[re.Pattern[bytes]] = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){2}")
+
+
+def _utf8_cyrillic_line(path: Path) -> int | None:
+    """The first line (1-based) that is valid UTF-8 holding UTF-8 Cyrillic words, or None.
+    Scans the first ``MIXED_SCAN_BYTES`` of the file (about 10 MB a second)."""
+    lines = 0
+    with path.open("rb") as fh:
+        rest = b""
+        while fh.tell() < MIXED_SCAN_BYTES and (chunk := fh.read(CHUNK)):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) < 4 * CHUNK:
+                rest = data
                 continue
-            return number
+            block, rest = (data[:cut], data[cut:]) if cut else (data, b"")
+            found = _first_utf8_line(block)
+            if found is not None:
+                return lines + found
+            lines += block.count(b"\n")
+        found = _first_utf8_line(rest)
+        return None if found is None else lines + found
+
+
+def _first_utf8_line(block: bytes) -> int | None:
+    for match in _UTF8_CYRILLIC.finditer(block):
+        start = block.rfind(b"\n", 0, match.start()) + 1
+        end = block.find(b"\n", match.end())
+        try:
+            block[start : None if end < 0 else end].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return block.count(b"\n", 0, start) + 1
     return None
 
 
@@ -429,6 +456,32 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _check_unpacked_size(path: Path, lang: str) -> None:
+    """Refuse a workbook whose sheets unpack to more than ``MAX_XLSX_UNPACKED`` (a zip bomb, or
+    a sheet too big to hold in memory: a CSV is read streaming instead). The sizes come from the
+    zip's directory: nothing is unpacked to learn them."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(
+                i.file_size
+                for i in z.infolist()
+                if i.filename.startswith("xl/worksheets/") or i.filename == "xl/sharedStrings.xml"
+            )
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise NotText(t("upload.err.bad_xlsx", lang, message=str(exc)[:200])) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise FileTooLarge(
+            t(
+                "upload.err.xlsx_too_large",
+                lang,
+                size=unpacked // (1024 * 1024),
+                limit=MAX_XLSX_UNPACKED // (1024 * 1024),
+            )
+        )
+
+
 def read_xlsx(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -444,6 +497,7 @@ def read_xlsx(
 
     if path.stat().st_size == 0:
         raise EmptyFile(t("upload.err.empty_file", lang))
+    _check_unpacked_size(path, lang)
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
         sheet_obj = book.get_sheet_by_name(sheet) if sheet else book.get_sheet_by_index(0)
