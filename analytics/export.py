@@ -17,6 +17,8 @@ def neutralise(value: object) -> object:
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(object)  # its categories are text cells too
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(neutralise)
     out.columns = [str(neutralise(str(c))) for c in out.columns]
@@ -24,8 +26,11 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a BOM (Excel opens it with the right encoding), formulas neutralised."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV with a BOM (Excel opens it with the right encoding), formulas neutralised.
+
+    Rows end in CRLF, so a value holding a lone CR is quoted (with LF endings it was not, and
+    a spreadsheet split the row there)."""
+    return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Voronka") -> bytes:

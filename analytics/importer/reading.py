@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from analytics.i18n import t
 from analytics.importer.errors import (
     BadEncoding,
     EmptyFile,
+    FileTooLarge,
     HeaderOnly,
     ImportRejected,
     NotText,
@@ -36,6 +38,10 @@ DELIMITERS: Final[tuple[str, ...]] = (",", ";", "\t", "|")
 DELIMITER_NAMES: Final[dict[str, str]] = {",": ",", ";": ";", "\t": "tab", "|": "|"}
 ENCODINGS: Final[tuple[str, ...]] = ("utf-8", "utf-8-sig", "cp1251", "utf-16", "latin-1")
 MAX_COLUMNS: Final[int] = 1000
+MAX_XLSX_UNPACKED: Final[int] = 512 * 1024 * 1024  #: sheets of a workbook, unpacked
+MIXED_SCAN_BYTES: Final[int] = 32 * 1024 * 1024  #: how far a cp1251 file is checked for UTF-8
+MAX_LINE_BYTES: Final[int] = 8_000_000  #: a longer line is reported as a bad row
+csv.field_size_limit(MAX_LINE_BYTES)  # the sample and header are parsed with the csv module
 SAMPLE_BYTES: Final[int] = 256 * 1024
 CHUNK: Final[int] = 4 * 1024 * 1024
 ROW: Final[str] = "__row"  #: the staging column with the spreadsheet row number (header = 1)
@@ -60,13 +66,33 @@ class Detected:
     ragged_total: int = 0
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)  # every sheet of a workbook
+    #: why a row in ``ragged`` could not be read: a message key (default "upload.bad.ragged")
+    ragged_why: dict[int, str] = field(default_factory=dict)
 
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter or "", self.delimiter or "")
 
 
+#: file signatures of binary formats: zip/xlsx, OLE2 (.xls), PDF, PNG, JPEG, GIF, gzip, bzip2,
+#: xz, 7-Zip, RAR, zstd; an archive is refused, never unpacked (a tiny .gz can hold gigabytes)
+BINARY_MAGIC: Final[tuple[bytes, ...]] = (
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0",
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8",
+    b"GIF8",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"\x28\xb5\x2f\xfd",
+)
+
+
 def _looks_binary(sample: bytes) -> bool:
-    if sample.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8")):
+    if sample.startswith(BINARY_MAGIC):
         return True
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
@@ -95,22 +121,86 @@ def detect_encoding(path: Path, lang: str = "en") -> str:
         return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
     decoder = codecs.getincrementaldecoder("utf-8")()
     high = Counter[int]()
+    done = 0  # bytes decoded before the chunk being read
+    lines = 0  # line breaks before the chunk being read
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(CHUNK):
+                if b"\x00" in chunk:  # a NUL byte is not text in any 8-bit encoding
+                    line = lines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
+                    raise NotText(t("upload.err.nul_byte", lang, line=line))
+                lines += chunk.count(b"\n")
                 decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+                done += len(chunk)
+        decoder.decode(b"", final=True)
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and done == path.stat().st_size:
+            # valid UTF-8 up to a character cut in half by the end of the file
+            raise BadEncoding(t("upload.err.truncated_text", lang)) from None
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     high.update(b for b in sample if b >= 0x80)
     total = sum(high.values())
     cyrillic = sum(n for b, n in high.items() if b >= 0xC0 or b in (0xA8, 0xB8))
     if total and cyrillic / total > 0.6:
+        utf8_line = _utf8_cyrillic_line(path)
+        if utf8_line is not None:
+            # some lines are UTF-8 Cyrillic, others not: cp1251 would garble the UTF-8 ones
+            raise BadEncoding(
+                t("upload.err.mixed_encoding", lang, line=utf8_line, other=_bad_utf8_line(path))
+            )
         return "cp1251"
     raise BadEncoding(t("upload.err.bad_encoding", lang))
+
+
+#: two UTF-8 Cyrillic letters in a row (lead byte D0/D1, then a continuation byte); in cp1251
+#: text that would be Р or С followed by Ё, ё or punctuation, twice over: next to never
+_UTF8_CYRILLIC: Final[re.Pattern[bytes]] = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){2}")
+
+
+def _utf8_cyrillic_line(path: Path) -> int | None:
+    """The first line (1-based) that is valid UTF-8 holding UTF-8 Cyrillic words, or None.
+    Scans the first ``MIXED_SCAN_BYTES`` of the file (about 10 MB a second)."""
+    lines = 0
+    with path.open("rb") as fh:
+        rest = b""
+        while fh.tell() < MIXED_SCAN_BYTES and (chunk := fh.read(CHUNK)):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) < 4 * CHUNK:
+                rest = data
+                continue
+            block, rest = (data[:cut], data[cut:]) if cut else (data, b"")
+            found = _first_utf8_line(block)
+            if found is not None:
+                return lines + found
+            lines += block.count(b"\n")
+        found = _first_utf8_line(rest)
+        return None if found is None else lines + found
+
+
+def _first_utf8_line(block: bytes) -> int | None:
+    for match in _UTF8_CYRILLIC.finditer(block):
+        start = block.rfind(b"\n", 0, match.start()) + 1
+        end = block.find(b"\n", match.end())
+        try:
+            block[start : None if end < 0 else end].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return block.count(b"\n", 0, start) + 1
+    return None
+
+
+def _bad_utf8_line(path: Path) -> int:
+    """The first line (1-based) of ``path`` that is not valid UTF-8."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
 
 
 def _transcode(path: Path, encoding: str, out_dir: Path, lang: str) -> Path:
@@ -137,9 +227,11 @@ def _transcode(path: Path, encoding: str, out_dir: Path, lang: str) -> Path:
 
 
 def _sample_text(path: Path, limit: int = SAMPLE_BYTES) -> str:
+    """The first lines of a UTF-8 file with universal line ends (a CR-only file from an old
+    Mac reads like any other; DuckDB reads such files as they are)."""
     with path.open("rb") as fh:
         data = fh.read(limit)
-    text = data.decode("utf-8", errors="ignore")
+    text = data.decode("utf-8", errors="ignore").replace("\r\n", "\n").replace("\r", "\n")
     if len(data) == limit and "\n" in text:
         text = text[: text.rfind("\n")]  # whole lines only
     return text
@@ -192,7 +284,8 @@ def dedupe_headers(raw: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 #: are bound as parameters)
 _CSV_OPTIONS: Final[str] = (
     "quote = '\"', escape = '\"', header = true, auto_detect = false, nullstr = $nullstr, "
-    "strict_mode = true, ignore_errors = true, store_rejects = true, max_line_size = 8000000"
+    "strict_mode = true, ignore_errors = true, store_rejects = true, "
+    f"max_line_size = {MAX_LINE_BYTES}"
 )
 
 
@@ -238,7 +331,10 @@ def read_csv(
             delimiter, sure = sniff_delimiter(text)
         elif delimiter not in DELIMITERS and len(delimiter) != 1:
             raise UnsureDelimiter(t("upload.err.bad_delimiter", lang, delimiter=delimiter))
-        header_row = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        try:
+            header_row = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        except csv.Error as exc:
+            raise ImportRejected(t("upload.err.unreadable", lang, message=str(exc))) from None
         if len(header_row) > MAX_COLUMNS:
             raise TooManyColumns(
                 t("upload.err.too_many_columns", lang, count=len(header_row), limit=MAX_COLUMNS)
@@ -266,6 +362,14 @@ def read_csv(
     return detected
 
 
+#: DuckDB's reasons for rejecting a line, as message keys (others: "upload.bad.ragged")
+_REJECT_WHY: Final[dict[str, str]] = {
+    "UNQUOTED VALUE": "upload.bad.unclosed_quote",
+    "LINE SIZE OVER MAXIMUM": "upload.bad.line_too_long",
+    "INVALID ENCODING": "upload.bad.invalid_text",
+}
+
+
 def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, lang: str) -> None:
     names = detected.headers
     select = ", ".join(quote_ident(n) for n in names)
@@ -286,7 +390,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, la
             t("upload.err.unreadable", lang, message=str(exc).splitlines()[0])
         ) from None
     rejects = con.execute(
-        "SELECT line, error_type, csv_line FROM reject_errors "
+        "SELECT line, error_type, left(csv_line, 10000) FROM reject_errors "
         "WHERE scan_id = (SELECT max(scan_id) FROM reject_scans) ORDER BY line"
     ).fetchall()
     # Rows DuckDB could not split into exactly the header's fields are reported with their
@@ -294,15 +398,22 @@ def _load_csv(con: duckdb.DuckDBPyConnection, utf8: Path, detected: Detected, la
     bad_lines = sorted({int(line) for line, _, _ in rejects})
     detected.ragged_total = len(bad_lines)
     seen: set[int] = set()
-    for line, _kind, text in rejects:
+    for line, kind, text in rejects:
         if int(line) in seen or len(detected.ragged) >= 1000:
             continue
         seen.add(int(line))
-        fields = len(next(csv.reader([text or ""], delimiter=detected.delimiter or ","), []))
+        try:
+            fields = len(next(csv.reader([text or ""], delimiter=detected.delimiter or ","), []))
+        except csv.Error:
+            fields = 0
         detected.ragged.append((int(line), fields, (text or "")[:200]))
+        if kind in _REJECT_WHY:
+            detected.ragged_why[int(line)] = _REJECT_WHY[kind]
     if bad_lines:
-        con.execute("CREATE OR REPLACE TEMP TABLE _bad_lines (line BIGINT)")
-        con.executemany("INSERT INTO _bad_lines VALUES (?)", [[x] for x in bad_lines])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _bad_lines AS SELECT DISTINCT line FROM reject_errors "
+            "WHERE scan_id = (SELECT max(scan_id) FROM reject_scans)"
+        )
         con.execute(
             f"CREATE OR REPLACE TABLE {RAW} AS "
             f"WITH good AS (SELECT n.line, row_number() OVER (ORDER BY n.line) AS k "
@@ -345,6 +456,32 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _check_unpacked_size(path: Path, lang: str) -> None:
+    """Refuse a workbook whose sheets unpack to more than ``MAX_XLSX_UNPACKED`` (a zip bomb, or
+    a sheet too big to hold in memory: a CSV is read streaming instead). The sizes come from the
+    zip's directory: nothing is unpacked to learn them."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(
+                i.file_size
+                for i in z.infolist()
+                if i.filename.startswith("xl/worksheets/") or i.filename == "xl/sharedStrings.xml"
+            )
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise NotText(t("upload.err.bad_xlsx", lang, message=str(exc)[:200])) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise FileTooLarge(
+            t(
+                "upload.err.xlsx_too_large",
+                lang,
+                size=unpacked // (1024 * 1024),
+                limit=MAX_XLSX_UNPACKED // (1024 * 1024),
+            )
+        )
+
+
 def read_xlsx(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -360,6 +497,7 @@ def read_xlsx(
 
     if path.stat().st_size == 0:
         raise EmptyFile(t("upload.err.empty_file", lang))
+    _check_unpacked_size(path, lang)
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
         sheet_obj = book.get_sheet_by_name(sheet) if sheet else book.get_sheet_by_index(0)

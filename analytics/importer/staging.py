@@ -41,6 +41,8 @@ from analytics.importer.fields import (
 from analytics.importer.mapping import Mapping
 from analytics.importer.reading import RAW, ROW, Detected, Progress, read_file
 from analytics.importer.values import (
+    MAX_YEAR,
+    MIN_YEAR,
     bool_expr,
     decimal_comma_expr,
     direction_expr,
@@ -57,6 +59,7 @@ from analytics.model import STAGES
 from analytics.sql import quote_ident
 
 MAX_STATUS_VALUES: Final[int] = 500
+MAX_TEXT: Final[int] = 32_767  #: characters in a text value (Excel's own limit for a cell)
 STAGING_MEMORY: Final[str] = "1GB"  #: DuckDB memory limit of a file's staging database
 MAX_FUNNEL_LEADS: Final[int] = 2_000_000  #: people an aggregate funnel file may stand for
 LEAD_COLUMNS: Final[tuple[str, ...]] = store.REQUIRED_COLUMNS["leads"]
@@ -308,6 +311,9 @@ def _parse(
             parsed = direction_expr(src)
             checks.append((bad, t("upload.bad.direction", lang)))
             return parsed, checks
+        checks.append(
+            (f"length({src}) > {MAX_TEXT}", t("upload.bad.too_long", lang, limit=MAX_TEXT))
+        )
         return src, checks
     if f.type in ("timestamp", "date"):
         source = m.columns.get(f.name)
@@ -325,10 +331,16 @@ def _parse(
         parsed = timestamp_expr(src, fmt)
         if f.type == "date":
             parsed = f"CAST({parsed} AS DATE)"
-        bad_date = (
-            f"{src} IS NOT NULL AND (({{parsed}}) IS NULL OR NOT {year_ok_expr('({parsed})')})"
+        checks.append(
+            (f"{src} IS NOT NULL AND ({{parsed}}) IS NULL", t("upload.bad.date", lang, format=fmt))
         )
-        checks.append((bad_date, t("upload.bad.date", lang, format=fmt)))
+        # year 1 or 9999 reads as a date but is a placeholder or a typo, not a lead's date
+        checks.append(
+            (
+                f"NOT {year_ok_expr('({parsed})')}",
+                t("upload.bad.year", lang, low=MIN_YEAR, high=MAX_YEAR),
+            )
+        )
         return parsed, checks
     if f.type in ("money", "number", "int"):
         source = m.columns.get(f.name)
@@ -342,7 +354,13 @@ def _parse(
         number = number_expr(src, comma)
         if f.type == "int":
             parsed = whole_expr(number)
-            checks.append((bad, t("upload.bad.whole", lang)))
+            # a whole number beyond BIGINT (2^63) is "too large" below, not "not whole"
+            checks.append(
+                (
+                    f"{bad} AND NOT coalesce(abs({number}) >= 9e18, FALSE)",
+                    t("upload.bad.whole", lang),
+                )
+            )
         else:
             parsed = number
             checks.append((bad, t("upload.bad.number", lang)))
@@ -350,7 +368,13 @@ def _parse(
             checks.append((f"({parsed}) < 0", t("upload.bad.negative", lang)))
         # DECIMAL(18, 2) and INTEGER columns: say so rather than let the database refuse
         limit = 2_147_483_647 if f.name == "company_size" else 1e16
-        checks.append((f"abs({parsed}) >= {limit}", t("upload.bad.too_large", lang)))
+        # as DOUBLE: abs() of the smallest BIGINT (-2^63) would overflow
+        checks.append(
+            (
+                f"abs(coalesce(CAST({{parsed}} AS DOUBLE), {number})) >= {limit}",
+                t("upload.bad.too_large", lang),
+            )
+        )
         return parsed, checks
     if f.type == "bool":
         checks.append((bad, t("upload.bad.bool", lang)))
@@ -540,7 +564,7 @@ def stage(
                 "—",
                 text,
                 t(
-                    "upload.bad.ragged",
+                    upload.detected.ragged_why.get(line, "upload.bad.ragged"),
                     lang,
                     fields=fields_n,
                     expected=len(upload.detected.headers),

@@ -140,7 +140,8 @@ def number_expr(x: str, decimal_comma: bool) -> str:
         text = f"replace(replace({clean}, '.', ''), ',', '.')"
     else:
         text = f"replace({clean}, ',', '')"
-    return f"try_cast({text} AS DOUBLE)"
+    # NaN and infinity read as DOUBLE but are not amounts: NULL, reported as "not a number"
+    return f"(CASE WHEN isfinite(try_cast({text} AS DOUBLE)) THEN try_cast({text} AS DOUBLE) END)"
 
 
 def whole_expr(number: str) -> str:
