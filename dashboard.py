@@ -71,7 +71,8 @@ pages = {section: entries for section, entries in pages.items() if entries}
 page = st.navigation(pages)
 ui.adhoc_banner()  # an uploaded file viewed ad hoc: said on every page, with a way back
 try:
-    page.run()
+    with ui.shell():
+        page.run()
 except Exception as exc:  # never a traceback on screen: see ui.unexpected
     ui.unexpected(exc)
 ui.language_selector()

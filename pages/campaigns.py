@@ -587,4 +587,5 @@ def main() -> None:
     ui.explain([filters.mode, "reached", "step_conversion", "overall_conversion"], [query])
 
 
+ui.require_shell()  # inside dashboard.py, also on a fresh server (ui/shell.py)
 main()

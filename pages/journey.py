@@ -604,4 +604,5 @@ def main() -> None:
     ui.explain(["stopped_leads"], [page.query], key="x_stopped")
 
 
+ui.require_shell()  # inside dashboard.py, also on a fresh server (ui/shell.py)
 main()

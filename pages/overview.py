@@ -199,4 +199,5 @@ def main() -> None:
     )
 
 
+ui.require_shell()  # inside dashboard.py, also on a fresh server (ui/shell.py)
 main()

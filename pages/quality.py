@@ -645,4 +645,5 @@ def main() -> None:
     breakdown_section(filters, parts, "owner", ("mql_to_sql", "win_rate"), lang, currency)
 
 
+ui.require_shell()  # inside dashboard.py, also on a fresh server (ui/shell.py)
 main()

@@ -212,4 +212,5 @@ def main() -> None:
         st.markdown(ui.tr("settings.how_used_text"))
 
 
+ui.require_shell()  # inside dashboard.py, also on a fresh server (ui/shell.py)
 main()

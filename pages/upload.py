@@ -756,4 +756,5 @@ def main() -> None:
     _save_section(mapping, upload.detected.name, mode)
 
 
+ui.require_shell()  # inside dashboard.py, also on a fresh server (ui/shell.py)
 main()

@@ -658,4 +658,5 @@ def main() -> None:
     ui.explain(["forecast"], [fc.query], key="x_forecast")
 
 
+ui.require_shell()  # inside dashboard.py, also on a fresh server (ui/shell.py)
 main()

@@ -136,3 +136,33 @@ def test_a_deep_link_on_a_fresh_server_goes_through_the_shell(demo_db):
         assert not any("dashboard" in n.splitlines()[-1] for n in names), names
         assert "channel=social" in page.url
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_sessions_arriving_together_on_a_fresh_server_all_get_the_shell(demo_db):
+    """Several first requests at once: each session began in the pages-directory mode before
+    any run could switch it off; each must still end up inside dashboard.py (found by the load
+    test: the later sessions kept a navigation of file names and no sign-in check)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    env = {"VORONKA_DB": str(demo_db), "VORONKA_TODAY": APP_TODAY}
+    paths = ["/weekly", "/campaigns", "/journey", "/quality"]
+    with running_app(env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            tabs = [browser.new_context(viewport={"width": 1280, "height": 800}).new_page()]
+            tabs += [browser.new_context().new_page() for _ in paths[1:]]
+            for tab, path in zip(tabs, paths, strict=True):
+                tab.goto(url + path, wait_until="commit")  # all four first requests together
+            for tab, path in zip(tabs, paths, strict=True):
+                finished(tab)
+                tab.get_by_text("Marketing", exact=True).wait_for(timeout=60_000)  # a section
+                tab.get_by_text("Русский", exact=True).wait_for(timeout=30_000)  # language switch
+                names = tab.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+                labels = [n.splitlines()[-1].strip() for n in names]
+                assert "Weekly review" in labels and "dashboard" not in labels, (path, labels)
+                assert tab.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()

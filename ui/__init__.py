@@ -27,7 +27,7 @@ from ui.components import (
 from ui.data import compute, database, options, sales_cycle, settings, span
 from ui.filters import period_text, sidebar_filters
 from ui.i18n import language, language_selector, tr
-from ui.shell import leave_pages_folder_mode
+from ui.shell import leave_pages_folder_mode, require_shell, shell
 from ui.url import write_url
 
 __all__ = [
@@ -48,9 +48,11 @@ __all__ = [
     "options",
     "period_text",
     "require_change_rights",
+    "require_shell",
     "require_sign_in",
     "sales_cycle",
     "settings",
+    "shell",
     "show_contacts",
     "sidebar_filters",
     "span",
