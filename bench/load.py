@@ -106,15 +106,20 @@ OBSERVER_JS = """
       }
     }
   };
+  // Several changes can arrive in one batch (a quick run: running and notRunning together);
+  // the value after a change is the old value of the next change of the same element, and
+  // the current value after the last one.
   const mo = new MutationObserver(records => {
     const now = Date.now();
-    for (const r of records) {
-      if (r.type === 'attributes') vk.states.push([r.target.getAttribute(STATE), now]);
-      else for (const n of r.addedNodes) look(n, now);
-    }
+    const attrs = records.filter(r => r.type === 'attributes');
+    attrs.forEach((r, i) => {
+      const next = attrs.slice(i + 1).find(q => q.target === r.target);
+      vk.states.push([next ? next.oldValue : r.target.getAttribute(STATE), now]);
+    });
+    for (const r of records) if (r.type === 'childList') for (const n of r.addedNodes) look(n, now);
   });
   mo.observe(document, {subtree: true, childList: true, attributes: true,
-                        attributeFilter: [STATE]});
+                        attributeOldValue: true, attributeFilter: [STATE]});
 })();
 """
 
@@ -194,6 +199,7 @@ class RunState:
     interactions: list[Interaction] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     stalls: list[dict[str, Any]] = field(default_factory=list)
+    folder_nav: list[dict[str, Any]] = field(default_factory=list)
     js_errors: list[dict[str, Any]] = field(default_factory=list)
     console_errors: list[dict[str, Any]] = field(default_factory=list)
     imports: list[dict[str, Any]] = field(default_factory=list)
@@ -471,6 +477,10 @@ class User:
             await self.check(f"{action} on {where}")
             return
         where = self.page_name()  # where it led
+        if action in ("open", "link", "reload") and await self.folder_nav():
+            self.run.folder_nav.append(
+                {"session": self.index, "at_s": round(self.run.now(), 2), "url": page.url}
+            )
         self.run.interactions.append(
             Interaction(self.index, action, where, round(started, 2), round(seconds, 3), busy)
         )
@@ -519,14 +529,37 @@ class User:
         url = f"{self.run.url}/{path}?{urllib.parse.urlencode(params, doseq=True)}"
         await self.timed("link", lambda: self.page.goto(url, timeout=self.run.cfg.timeout * 1000))
 
+    async def folder_nav(self) -> bool:
+        """Whether the sidebar lists the files of pages/ ("dashboard", "overview"...) instead of
+        the app's navigation: Streamlit's multipage v1 mode, in which a fresh server runs its
+        first sessions until some run reaches ``st.navigation`` (see docs/RELIABILITY-load.md)."""
+        texts = await self.page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+        return any(t.strip().splitlines()[-1].strip() == "dashboard" for t in texts if t.strip())
+
+    async def go(self, title: str, action: str = "nav") -> None:
+        """Switch to page ``title`` with its sidebar link (or, when the sidebar shows the wrong
+        navigation, by opening the page's address, as a user would by reloading)."""
+        if await self.folder_nav():
+            paths = dict(zip((*NAV_PAGES, "Upload"), (*URL_PAGES, "upload"), strict=True))
+            path = paths[title]
+            url = f"{self.run.url}/{path}"
+            await self.timed(
+                "reload", lambda: self.page.goto(url, timeout=self.run.cfg.timeout * 1000)
+            )
+            return
+        link = (
+            self.page.locator('[data-testid="stSidebarNavLink"]')
+            .filter(has=self.page.get_by_text(title, exact=True))
+            .first
+        )
+        await self.timed(action, lambda: link.click(timeout=self.run.cfg.timeout * 1000))
+
     async def nav(self) -> None:
         current = self.page_name()
         titles = [
             t for t, p in zip(NAV_PAGES, URL_PAGES, strict=True) if (p or "overview") != current
         ]
-        title = self.rng.choice(titles)
-        link = self.page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title)
-        await self.timed("nav", lambda: link.first.click(timeout=self.run.cfg.timeout * 1000))
+        await self.go(self.rng.choice(titles))
 
     async def period(self) -> bool:
         box = self.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
@@ -608,8 +641,7 @@ class User:
         record["at_s"] = round(self.run.now(), 2)
         timeout = self.run.cfg.timeout * 1000
         try:
-            link = page.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Upload")
-            await self.timed("nav", lambda: link.first.click(timeout=self.run.cfg.timeout * 1000))
+            await self.go("Upload")
             uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
             await self.timed("upload file", lambda: uploader.set_input_files(str(csv_path)))
             await page.get_by_role("heading", name="4. View or import").wait_for(timeout=timeout)
@@ -856,6 +888,8 @@ def run_load(cfg: LoadConfig) -> dict[str, Any]:
         "error_count": len(run.errors),
         "stalls": run.stalls,
         "stall_count": len(run.stalls),
+        "folder_nav": run.folder_nav,
+        "folder_nav_count": len(run.folder_nav),
         "console_errors": run.console_errors[:50],
         "console_error_count": len(run.console_errors),
         "imports": run.imports,
@@ -913,6 +947,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"| load average before / peak 1-min during / after | "
         f"{' '.join(f'{x:.2f}' for x in m['load_before'])} / {m['load1_peak_during']} / "
         f"{' '.join(f'{x:.2f}' for x in m['load_after'])} ({m['cpus']} CPUs) |",
+        f"| page loads showing the pages/ folder as navigation (a bug, see below) | "
+        f"{r['folder_nav_count']} |",
         f"| browser console errors (not counted as errors) | {r['console_error_count']} |",
         "",
         "| interaction | n | p50 | p95 | max |",

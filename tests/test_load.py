@@ -37,11 +37,11 @@ def test_three_sessions_while_the_page_and_the_cli_import(tmp_path):
     r = run_load(cfg)
 
     assert r["errors"] == [], r["errors"]
+    assert r["stalls"] == [], r["stalls"]  # every interaction became idle again
     # every session opened the app and then did more than that
     sessions = {i["session"] for i in r["interaction_log"]}
     assert sessions == {0, 1, 2}
     assert r["interactions"] > 3
-    assert r["interactions_idle"] == r["interactions"]
     # both imports happened, during the run, and wrote exactly their rows
     by_via = {i["via"]: i for i in r["imports"]}
     assert set(by_via) == {"upload page", "cli"}
