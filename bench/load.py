@@ -169,13 +169,15 @@ class LoadConfig:
     leads: int = 30_000
     out: Path = ROOT / "bench" / "work" / "load"
     upload_at: float | None = 0.4  #: fraction of the run; None: no import through the page
-    cli_at: tuple[float, ...] = (0.25, 0.45, 0.7)  #: fractions of the run: CLI imports
+    cli_at: tuple[float, ...] = (0.5,)  #: fractions of the run at which the CLI imports
+    hold_at: float | None = None  #: fraction of the run at which another program locks the file
+    hold_seconds: float = 20.0  #: for how long it keeps the file (read-write, no write intent)
     upload_rows: int = 200
     cli_rows: int = 5_000
     think: tuple[float, float] = (1.0, 3.0)  #: seconds between a user's interactions
     timeout: float = 90.0  #: seconds an interaction may take to become idle
     seed: int = 42
-    ramp: float = 5.0  #: seconds over which the users arrive
+    ramp: float = 30.0  #: seconds over which the users arrive
     screenshots: bool = True
 
 
@@ -203,6 +205,10 @@ class RunState:
     js_errors: list[dict[str, Any]] = field(default_factory=list)
     console_errors: list[dict[str, Any]] = field(default_factory=list)
     imports: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def t_start_wall(self) -> float:
+        return time.time() - (time.monotonic() - self.t_start)
 
     def now(self) -> float:
         return time.monotonic() - self.t_start
@@ -643,7 +649,9 @@ class User:
         try:
             await self.go("Upload")
             uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
-            await self.timed("upload file", lambda: uploader.set_input_files(str(csv_path)))
+            await self.timed(
+                "upload file", lambda: uploader.set_input_files(str(csv_path), timeout=timeout)
+            )
             await page.get_by_role("heading", name="4. View or import").wait_for(timeout=timeout)
             button = page.get_by_role("button", name="Import into the database")
             await self.timed("import", lambda: button.click(timeout=self.run.cfg.timeout * 1000))
@@ -682,6 +690,53 @@ class User:
             await self.step()
         if upload is not None:  # the run was too short to reach it: do it now
             await self.upload_import(upload[0], upload[1])
+
+
+HOLD_SCRIPT = """
+import sys, time, duckdb
+deadline = time.monotonic() + 120
+while True:
+    try:
+        con = duckdb.connect(sys.argv[1])
+        break
+    except duckdb.IOException:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.05)
+print(time.time(), flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+print(time.time(), flush=True)
+"""
+
+
+async def hold_lock(run: RunState, db: Path, at: float, seconds: float) -> None:
+    """Another program (a plain DuckDB client, without Voronka's write-intent marker) opens the
+    file read-write and keeps it for ``seconds``: readers cannot open it meanwhile, and the
+    page must say "data is being updated, retrying" and recover by itself."""
+    await asyncio.sleep(max(0.0, at - run.now()))
+    record: dict[str, Any] = {"via": "lock holder", "rows": 0, "at_s": round(run.now(), 2)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        HOLD_SCRIPT,
+        str(db),
+        str(seconds),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    stamps = [float(x) for x in out.decode().split()]
+    record["exit"] = proc.returncode
+    record["ok"] = proc.returncode == 0 and len(stamps) == 2
+    record["inserted"] = 0
+    record["seconds"] = round(stamps[1] - stamps[0], 2) if len(stamps) == 2 else None
+    record["waited_for_lock_s"] = (
+        round(stamps[0] - (run.t_start_wall + record["at_s"]), 2) if stamps else None
+    )
+    if not record["ok"]:
+        run.error(-1, "lock holder", err.decode(errors="replace")[-500:])
+    run.imports.append(record)
 
 
 async def cli_import(run: RunState, db: Path, csv_path: Path, rows: int, at: float) -> None:
@@ -769,6 +824,12 @@ async def _drive(cfg: LoadConfig, url: str, db: Path, files: dict[str, Path], se
                 tasks.append(
                     asyncio.create_task(
                         cli_import(run, db, files[f"cli{k}"], cfg.cli_rows, at * cfg.seconds)
+                    )
+                )
+            if cfg.hold_at is not None:
+                tasks.append(
+                    asyncio.create_task(
+                        hold_lock(run, db, cfg.hold_at * cfg.seconds, cfg.hold_seconds)
                     )
                 )
             await asyncio.gather(*tasks)
@@ -916,7 +977,10 @@ def _s(v: float | None) -> str:
 def markdown(r: dict[str, Any]) -> str:
     c, m = r["config"], r["machine"]
     imports = "; ".join(
-        f"{i['via']} at {i['at_s']} s: {i.get('inserted')} of {i['rows']} rows in "
+        f"another program held the file read-write for {i['seconds']} s (asked at {i['at_s']} s, "
+        f"got it {i['waited_for_lock_s']} s later)"
+        if i["via"] == "lock holder"
+        else f"{i['via']} at {i['at_s']} s: {i.get('inserted')} of {i['rows']} rows in "
         f"{i['seconds']} s ({'ok' if i.get('ok') else 'FAILED'})"
         for i in r["imports"]
     )
@@ -989,11 +1053,22 @@ def build_parser() -> argparse.ArgumentParser:
         default="0.5",
         help="CLI imports at these fractions of the run (0.5; comma-separated; empty: none)",
     )
+    p.add_argument(
+        "--hold-at",
+        type=float,
+        default=-1,
+        help="another program locks the file read-write at this fraction of the run "
+        "(default: never)",
+    )
+    p.add_argument("--hold-seconds", type=float, default=20, help="for how long (20)")
     p.add_argument("--upload-rows", type=int, default=200)
     p.add_argument("--cli-rows", type=int, default=5_000)
     p.add_argument("--think", default="1,3", help="think time between interactions, s (1,3)")
     p.add_argument("--timeout", type=float, default=90, help="max seconds to idle (90)")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument(
+        "--ramp", type=float, default=30, help="seconds over which the users arrive (30)"
+    )
     return p
 
 
@@ -1007,11 +1082,14 @@ def main(argv: list[str] | None = None) -> int:
         out=a.out,
         upload_at=a.upload_at if a.upload_at >= 0 else None,
         cli_at=tuple(float(x) for x in a.cli_at.split(",") if x.strip()),
+        hold_at=a.hold_at if a.hold_at >= 0 else None,
+        hold_seconds=a.hold_seconds,
         upload_rows=a.upload_rows,
         cli_rows=a.cli_rows,
         think=(lo, hi),
         timeout=a.timeout,
         seed=a.seed,
+        ramp=a.ramp,
     )
     results = run_load(cfg)
     print(markdown(results))
