@@ -475,7 +475,16 @@ class User:
                 break
         except Exception as exc:  # a Playwright timeout: the page did not become idle in time
             name = "not idle" if "Timeout" in type(exc).__name__ else type(exc).__name__
-            self.run.stall(self.index, f"{action} on {where}: {name}: {str(exc)[:300]}")
+            try:  # the page's last run states, relative to the action, for the report
+                states = await page.evaluate("(window.__vk || {states: []}).states.slice(-6)")
+                seen = [(state, round((t - t0) / 1000, 2)) for state, t in states]
+            except Exception:
+                seen = []
+            self.run.stall(
+                self.index,
+                f"{action} on {where} -> {page.url}: {name}: {str(exc)[:200]}; "
+                f"last run states (s after the action): {seen}",
+            )
             self.run.interactions.append(
                 Interaction(self.index, action, where, round(started, 2), None, busy, name)
             )
