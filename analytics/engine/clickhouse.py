@@ -106,7 +106,7 @@ class ChdbBackend:
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
-        frame = data.to_pandas()  # noqa: F841 - read by chdb's Python() table function
+        frame = data  # noqa: F841 - read by chdb's Python() table function (Arrow keeps NULLs)
         columns = ", ".join(f"`{c}`" for c in data.column_names)
         self._run(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM Python(frame)", "CSV", {})
 

@@ -135,3 +135,28 @@ def _columns(table: str) -> tuple[str, ...]:
         "voronka_meta": ("key", "value"),
         "import_mappings": ("name", "kind", "mapping", "saved_at"),
     }[table]
+
+
+def check_schema(con: ClickHouseConnection, label: str = "") -> None:
+    """Raise a clear error unless the PRODUCT.md tables and columns are all there."""
+    rows = con.execute(
+        "SELECT table, name FROM system.columns WHERE database = currentDatabase()"
+    ).fetchall()
+    present: dict[str, set[str]] = {}
+    for table, column in rows:
+        present.setdefault(str(table), set()).add(str(column))
+    problems = []
+    for table, columns in store.REQUIRED_COLUMNS.items():
+        if table not in present:
+            problems.append(f"table {table} is missing")
+            continue
+        missing = [c for c in columns if c not in present[table]]
+        if missing:
+            problems.append(f"{table} lacks {', '.join(missing)}")
+    if problems:
+        raise store.NotAVoronkaDatabase(
+            f"{label or 'The ClickHouse database'} does not have the Voronka schema "
+            f"({'; '.join(problems)}). Create it with `python -m analytics init --engine "
+            "clickhouse --url URL`, or copy a DuckDB file into it with `python -m analytics "
+            "copy --db PATH --to URL`."
+        )
