@@ -23,10 +23,11 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import pyarrow as pa
 
-from analytics.engine.dialect import QUERY_SETTINGS, param_text, to_clickhouse
+from analytics import store
+from analytics.engine.dialect import QUERY_SETTINGS, param_text, to_clickhouse_statements
 
 
-class ClickHouseError(Exception):
+class ClickHouseError(store.StoreError):
     """A ClickHouse problem worded for the person who has to fix it."""
 
 
@@ -192,8 +193,7 @@ class ClickHouseConnection:
             # ClickHouse has no multi-statement transactions: each statement is atomic on its
             # own. Writes that need all-or-nothing (imports) are refused on ClickHouse.
             return ClickHouseResult(None)
-        text, bound = to_clickhouse(sql, list(params or ()))
-        statements = [s for s in text.split(";\n") if s.strip()]
+        statements, bound = to_clickhouse_statements(sql, list(params or ()))
         result: pa.Table | None = None
         for statement in statements:
             if statement.lstrip().upper().startswith(_ROW_STATEMENTS):

@@ -83,15 +83,25 @@ def param_text(value: Any) -> str:
 
 def to_clickhouse(text: str, params: Sequence[Any] = ()) -> tuple[str, dict[str, Any]]:
     """DuckDB SQL with ``?`` placeholders -> ClickHouse SQL with ``{pN:Type}`` and its values."""
+    statements, bound = to_clickhouse_statements(text, params)
+    if len(statements) != 1:
+        raise TranslationError(f"expected one statement, got {len(statements)}")
+    return statements[0], bound
+
+
+def to_clickhouse_statements(
+    text: str, params: Sequence[Any] = ()
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Like :func:`to_clickhouse`; an upsert becomes two statements (DELETE, then INSERT)."""
     values = list(params)
     kinds = tuple(None if v is None else param_type(v) for v in values)
-    sql = _translate(text, kinds)
+    statements = _translate(text, kinds)
     bound = {f"p{i}": v for i, v in enumerate(values) if v is not None}
-    return sql, bound
+    return statements, bound
 
 
 @lru_cache(maxsize=512)
-def _translate(text: str, kinds: tuple[str | None, ...]) -> str:
+def _translate(text: str, kinds: tuple[str | None, ...]) -> tuple[str, ...]:
     named: list[str] = []
     n = 0
     for part in _split_on_placeholders(text):
@@ -106,12 +116,40 @@ def _translate(text: str, kinds: tuple[str | None, ...]) -> str:
         statements = sqlglot.parse("".join(named), read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise TranslationError(str(exc)) from exc
-    out = []
+    out: list[str] = []
     for tree in statements:
         if tree is None:
             continue
-        out.append(_rewrite_tree(tree, kinds).sql(dialect="clickhouse"))
-    return ";\n".join(out)
+        for statement in _split_upsert(tree):
+            out.append(_rewrite_tree(statement, kinds).sql(dialect="clickhouse"))
+    return tuple(out)
+
+
+def _split_upsert(tree: exp.Expr) -> list[exp.Expr]:
+    """``INSERT ... VALUES (one row) ON CONFLICT (k) DO UPDATE`` (settings, meta) ->
+    ``DELETE FROM t WHERE k = <its value>`` then the plain INSERT: ClickHouse has no upsert.
+    Each statement is atomic on its own; the pair is not (documented in docs/CLICKHOUSE.md)."""
+    conflict = tree.args.get("conflict") if isinstance(tree, exp.Insert) else None
+    if conflict is None:
+        return [tree]
+    schema, rows = tree.this, tree.expression
+    if not isinstance(schema, exp.Schema) or not isinstance(rows, exp.Values):
+        raise TranslationError("only INSERT (columns) VALUES (...) ON CONFLICT is supported")
+    if len(rows.expressions) != 1:
+        raise TranslationError("an upsert on ClickHouse takes one row at a time")
+    names = [c.name for c in schema.expressions]
+    row = rows.expressions[0].expressions
+    keys = [
+        k.this.name if isinstance(k, exp.Ordered) else k.name
+        for k in conflict.args["conflict_keys"]
+    ]
+    condition = exp.and_(
+        *(exp.EQ(this=exp.column(k), expression=row[names.index(k)].copy()) for k in keys)
+    )
+    delete = exp.Delete(this=schema.this.copy(), where=exp.Where(this=condition))
+    insert = tree.copy()
+    insert.set("conflict", None)
+    return [delete, insert]
 
 
 def _rewrite_tree(tree: exp.Expr, kinds: tuple[str | None, ...]) -> exp.Expr:
