@@ -124,16 +124,19 @@ def engine(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", "duckdb"))
 
 
-def clickhouse_con() -> Any:
-    """A fresh, empty Voronka database on the in-process ClickHouse (chdb).
-
-    Without chdb: skipped with the reason, except in CI (CI=true), where it is a failure."""
+def require_chdb() -> None:
+    """Skip without chdb (with the reason), except in CI (CI=true), where it is a failure."""
     try:
         import chdb  # noqa: F401
     except ImportError:
         if IN_CI:
             pytest.fail("chdb is not installed; CI runs the metric suite on ClickHouse too")
         pytest.skip("chdb is not installed (pip install chdb) - ClickHouse parity not checked")
+
+
+def clickhouse_con() -> Any:
+    """A fresh, empty Voronka database on the in-process ClickHouse (chdb)."""
+    require_chdb()
     from analytics.engine.clickhouse import memory_source
     from analytics.engine.schema import create_schema
 
