@@ -99,19 +99,22 @@ def configured_source() -> store.Source:
     from ui.i18n import tr
 
     try:
-        cfg = engine.config()
-        if cfg.engine == "duckdb":
-            source: store.Source = store.FileSource(cfg.url or None)
-        else:
-            key = f"clickhouse:{cfg.label}"
-            if key not in _sources:
-                _sources[key] = engine.open_source(cfg)
-            return _sources[key]
+        return _open_configured()
     except store.StoreError as exc:
         _stop_with(tr("app.db_error", message=str(exc)))
         raise  # unreachable: st.stop() raises
-    _sources.setdefault(source.key, source)
-    return _sources[source.key]
+
+
+def _open_configured() -> store.Source:
+    cfg = engine.config()
+    if cfg.engine == "duckdb":
+        source: store.Source = store.FileSource(cfg.url or None)
+        _sources.setdefault(source.key, source)
+        return _sources[source.key]
+    key = f"clickhouse:{cfg.label}"
+    if key not in _sources:
+        _sources[key] = engine.open_source(cfg)
+    return _sources[key]
 
 
 def set_adhoc(source: store.MemorySource | None) -> None:
@@ -238,7 +241,10 @@ def sales_cycle() -> float | None:
 
 def settings_or_none() -> dict[str, Any] | None:
     """Settings if the data opens, else None (used before any page has rendered)."""
-    source = current_source()
+    try:  # not current_source(): its error message needs the language, read from here
+        source = st.session_state.get(ADHOC_KEY) or _open_configured()
+    except store.StoreError:
+        return None
     if isinstance(source, store.FileSource) and not source.path.exists():
         return None
     try:

@@ -1,0 +1,89 @@
+"""Every page on ClickHouse (issue 7): VORONKA_ENGINE=clickhouse with the demo data copied into
+an embedded ClickHouse shows the same tiles and tables as the DuckDB file it came from, and the
+Settings page says which engine and database are in use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import APP_TODAY, app_test, require_chdb
+from tests.test_engine_parity import same
+
+PAGES = (
+    "pages/overview.py",
+    "pages/campaigns.py",
+    "pages/weekly.py",
+    "pages/journey.py",
+    "pages/quality.py",
+    "pages/settings.py",
+)
+QUERY = {"period": "custom", "from": "2026-05-01", "to": "2026-10-31"}
+
+
+@pytest.fixture(scope="module")
+def clickhouse_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    require_chdb()
+    from analytics.engine.clickhouse import ClickHouseSource
+    from analytics.engine.schema import copy_from_duckdb
+
+    url = f"chdb://{tmp_path_factory.mktemp('app_ch') / 'db'}"
+    copy_from_duckdb(demo_db, ClickHouseSource(url).connection)
+    return url
+
+
+def shown(page: str) -> dict[str, object]:
+    at = app_test(page, **QUERY)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return {
+        "metrics": [(m.label, m.value) for m in at.metric],
+        "tables": [d.value for d in at.dataframe],
+        "captions": [c.value for c in at.caption],
+        "errors": [e.value for e in at.error],
+    }
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_shows_the_same_on_clickhouse(
+    page: str, demo_db: Path, clickhouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
+    monkeypatch.setenv("VORONKA_DB", str(demo_db))
+    monkeypatch.delenv("VORONKA_ENGINE", raising=False)
+    duck = shown(page)
+    monkeypatch.setenv("VORONKA_ENGINE", "clickhouse")
+    monkeypatch.setenv("VORONKA_URL", clickhouse_url)
+    ch = shown(page)
+    assert not ch["errors"], ch["errors"]
+    assert ch["metrics"] == duck["metrics"]
+    same(duck["tables"], ch["tables"], page)  # exact, rates to 1e-9
+    if page == "pages/settings.py":
+        assert any("ClickHouse" in str(c) for c in ch["captions"])
+        assert any("DuckDB" in str(c) for c in duck["captions"])
+    else:
+        assert ch["captions"] == duck["captions"]
+        assert ch["metrics"] or ch["tables"], "the page showed numbers"
+
+
+def test_settings_page_names_the_clickhouse_database(
+    demo_db: Path, clickhouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
+    monkeypatch.setenv("VORONKA_ENGINE", "clickhouse")
+    monkeypatch.setenv("VORONKA_URL", clickhouse_url)
+    at = app_test("pages/settings.py")
+    at.run()
+    assert not at.exception
+    assert "Engine: **ClickHouse**. Database:" in [c.value for c in at.caption]
+    assert any(clickhouse_url.removeprefix("chdb://") in c.value for c in at.code)
+
+
+def test_a_bad_engine_url_is_a_plain_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VORONKA_ENGINE", "clickhouse")
+    monkeypatch.setenv("VORONKA_URL", "mysql://nowhere")
+    at = app_test()
+    at.run()
+    assert not at.exception
+    assert any("not a ClickHouse URL" in e.value for e in at.error)
