@@ -70,7 +70,7 @@ def test_report_on_clickhouse_is_the_report_on_duckdb(moved):
 
 
 def test_report_by_environment(moved):
-    db, url = moved
+    _, url = moved
     out = cli(
         "report", "--from", "2026-01-01", "--to", "2026-03-31", "--format", "json",
         VORONKA_ENGINE="clickhouse", VORONKA_URL=url,
