@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from analytics import store
-from tests.conftest import ROOT, build_q1, require_chdb
+from tests.conftest import IN_CI, ROOT, build_q1, require_chdb
 
 
 def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -115,3 +115,16 @@ def test_an_empty_clickhouse_database_is_named_with_what_to_do(tmp_path):
     out = cli("report", "--engine", "clickhouse", "--url", f"chdb://{tmp_path / 'empty'}")
     assert out.returncode == 2
     assert "does not have the Voronka schema" in out.stderr and "init --engine" in out.stderr
+
+
+def test_an_unreachable_server_is_named_without_its_password():
+    if not IN_CI:  # in requirements.txt: in CI a missing client is a failure
+        pytest.importorskip("clickhouse_connect", reason="clickhouse-connect is not installed")
+    from analytics.engine.clickhouse import ClickHouseError, backend_for
+
+    with pytest.raises(ClickHouseError) as info:
+        backend_for("clickhouse://voronka:s3cret@127.0.0.1:1/funnel")
+    assert "Cannot connect to ClickHouse at clickhouse://voronka:***@127.0.0.1:1/funnel" in str(
+        info.value
+    )
+    assert "s3cret" not in str(info.value)
