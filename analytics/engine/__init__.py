@@ -69,7 +69,3 @@ def open_source(cfg: EngineConfig) -> Any:
     check_schema(source.connection, cfg.label)
     return source
 
-
-def is_clickhouse(con: Any) -> bool:
-    """True for a connection of the ClickHouse engine (writes that need DuckDB refuse it)."""
-    return getattr(con, "engine", "duckdb") == "clickhouse"
