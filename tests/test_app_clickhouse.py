@@ -87,3 +87,36 @@ def test_a_bad_engine_url_is_a_plain_message(monkeypatch: pytest.MonkeyPatch) ->
     at.run()
     assert not at.exception
     assert any("not a ClickHouse URL" in e.value for e in at.error)
+
+
+def test_settings_are_saved_in_clickhouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saving on the Settings page writes to ClickHouse (DELETE + INSERT per setting), and
+    every page picks the new value up (the cache key follows ClickHouse's parts)."""
+    require_chdb()
+    from analytics import demo, store
+    from analytics.engine.clickhouse import ClickHouseSource
+    from analytics.engine.schema import copy_from_duckdb
+
+    db = tmp_path / "small.duckdb"
+    demo.create_file(db, leads=300, seed=3)
+    url = f"chdb://{tmp_path / 'ch'}"
+    source = ClickHouseSource(url)
+    copy_from_duckdb(db, source.connection)
+    monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
+    monkeypatch.setenv("VORONKA_ENGINE", "clickhouse")
+    monkeypatch.setenv("VORONKA_URL", url)
+    at = app_test("pages/settings.py")
+    at.run()
+    [currency] = [w for w in at.selectbox if w.label == "Currency"]
+    currency.set_value("USD")
+    [button] = [b for b in at.button if b.label == "Save settings"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert store.read_settings(source.connection)["currency"] == "USD"
+    rows = source.connection.execute("SELECT count(*) FROM settings WHERE key = 'currency'")
+    assert rows.fetchone() == (1,)  # replaced, not added
+    overview = app_test("pages/overview.py")
+    overview.run()
+    assert any("$" in m.label for m in overview.metric)
