@@ -89,9 +89,7 @@ def test_a_bad_engine_url_is_a_plain_message(monkeypatch: pytest.MonkeyPatch) ->
     assert any("not a ClickHouse URL" in e.value for e in at.error)
 
 
-def test_settings_are_saved_in_clickhouse(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_settings_are_saved_in_clickhouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Saving on the Settings page writes to ClickHouse (DELETE + INSERT per setting), and
     every page picks the new value up (the cache key follows ClickHouse's parts)."""
     require_chdb()

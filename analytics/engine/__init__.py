@@ -68,4 +68,3 @@ def open_source(cfg: EngineConfig) -> Any:
     source = ClickHouseSource(cfg.url)
     check_schema(source.connection, cfg.label)
     return source
-
