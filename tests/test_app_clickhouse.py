@@ -4,6 +4,7 @@ Settings page says which engine and database are in use."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,12 +24,13 @@ QUERY = {"period": "custom", "from": "2026-05-01", "to": "2026-10-31"}
 
 
 @pytest.fixture(scope="module")
-def clickhouse_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+def clickhouse_url(demo_db: Path) -> str:
     require_chdb()
     from analytics.engine.clickhouse import ClickHouseSource
     from analytics.engine.schema import copy_from_duckdb
 
-    url = f"chdb://{tmp_path_factory.mktemp('app_ch') / 'db'}"
+    # one chdb data directory per process (the tests' in-memory one), a database of its own
+    url = f"chdb://:memory:?database=app_{uuid.uuid4().hex[:8]}"
     copy_from_duckdb(demo_db, ClickHouseSource(url).connection)
     return url
 
@@ -77,7 +79,8 @@ def test_settings_page_names_the_clickhouse_database(
     at.run()
     assert not at.exception
     assert "Engine: **ClickHouse**. Database:" in [c.value for c in at.caption]
-    assert any(clickhouse_url.removeprefix("chdb://") in c.value for c in at.code)
+    database = clickhouse_url.split("database=")[1]
+    assert any(database in c.value for c in at.code)
 
 
 def test_a_bad_engine_url_is_a_plain_message(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,7 +102,7 @@ def test_settings_are_saved_in_clickhouse(tmp_path: Path, monkeypatch: pytest.Mo
 
     db = tmp_path / "small.duckdb"
     demo.create_file(db, leads=300, seed=3)
-    url = f"chdb://{tmp_path / 'ch'}"
+    url = f"chdb://:memory:?database=settings_{uuid.uuid4().hex[:8]}"
     source = ClickHouseSource(url)
     copy_from_duckdb(db, source.connection)
     monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)

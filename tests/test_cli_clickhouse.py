@@ -128,3 +128,21 @@ def test_an_unreachable_server_is_named_without_its_password():
         info.value
     )
     assert "s3cret" not in str(info.value)
+
+
+def test_a_second_chdb_directory_in_one_process_is_refused_with_the_reason(tmp_path):
+    require_chdb()
+    code = (
+        "from analytics.engine.clickhouse import ClickHouseError, backend_for\n"
+        f"backend_for('chdb://{tmp_path / 'a'}?database=one')\n"
+        f"backend_for('chdb://{tmp_path / 'a'}?database=two')  # same directory: fine\n"
+        "try:\n"
+        f"    backend_for('chdb://{tmp_path / 'b'}')\n"
+        "except ClickHouseError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "one data directory per process" in out.stdout and str(tmp_path / "a") in out.stdout

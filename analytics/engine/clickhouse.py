@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pandas as pd
 import pyarrow as pa
@@ -62,9 +62,17 @@ _chdb_sessions: dict[str, Any] = {}
 
 
 def _chdb_session(path: str) -> Any:
-    """One chdb session per directory in a process (chdb refuses a second one on a path)."""
+    """The process's chdb session. chdb runs one data directory per process: a second one is
+    refused with the reason (use several databases in one directory instead)."""
     with _chdb_lock:
         session = _chdb_sessions.get(path)
+        if session is None and _chdb_sessions:
+            (other,) = _chdb_sessions
+            raise ClickHouseError(
+                f"The embedded ClickHouse (chdb) of this process already uses {other}; it runs "
+                f"one data directory per process, so {path} cannot be opened beside it. Use "
+                "one directory with several databases (chdb:///dir?database=name)."
+            )
         if session is None:
             chdb_session = _need("chdb.session", "chdb")
             session = chdb_session.Session(path)
@@ -85,12 +93,15 @@ class ChdbBackend:
         self.database = database
         self.label = f"chdb {path}" + ("" if database == "default" else f" ({database})")
         self._session = _chdb_session(path)
+        if database != "default":
+            self._run(f"CREATE DATABASE IF NOT EXISTS `{_plain(database)}`", "CSV", {}, "default")
 
-    def _run(self, sql: str, fmt: str, params: dict[str, Any]) -> Any:
+    def _run(self, sql: str, fmt: str, params: dict[str, Any], database: str = "") -> Any:
+        database = database or self.database
         with _chdb_lock:  # USE + query as one step: the session's database is shared state
-            if self._session.current_database != self.database:
-                self._session.query(f"USE `{self.database}`")
-                self._session.current_database = self.database
+            if self._session.current_database != database:
+                self._session.query(f"USE `{_plain(database)}`")
+                self._session.current_database = database
             text = {k: param_text(v) for k, v in params.items()}
             try:
                 return self._session.query(sql, fmt, params=text)
@@ -149,6 +160,15 @@ class ServerBackend:
         self._client.close()
 
 
+def _plain(name: str) -> str:
+    """A database name from a URL: letters, digits and underscores only (it is an identifier)."""
+    if not name or not all(c.isalnum() or c == "_" for c in name):
+        raise ClickHouseError(
+            f"{name!r} is not a usable database name: use letters, digits and underscores."
+        )
+    return name
+
+
 def redact(url: str) -> str:
     """The URL without its password (for labels and messages)."""
     parts = urlsplit(url)
@@ -163,7 +183,8 @@ def backend_for(url: str) -> Backend:
     parts = urlsplit(url)
     if parts.scheme == "chdb":
         path = (parts.netloc + parts.path) or ":memory:"
-        return ChdbBackend(path)
+        database = parse_qs(parts.query).get("database", ["default"])[0]
+        return ChdbBackend(path, _plain(database))
     if parts.scheme in ("clickhouse", "ch", "http", "https", "clickhouses"):
         return ServerBackend(url)
     raise ClickHouseError(
@@ -323,7 +344,4 @@ class ClickHouseSource:
 
 def memory_source() -> ClickHouseSource:
     """A fresh, empty ClickHouse database in the process's in-memory chdb (tests)."""
-    database = f"voronka_{uuid.uuid4().hex[:12]}"
-    backend = ChdbBackend(":memory:", "default")
-    backend.command(f"CREATE DATABASE `{database}`", {})
-    return ClickHouseSource(f"chdb://:memory:#{database}", ChdbBackend(":memory:", database))
+    return ClickHouseSource(f"chdb://:memory:?database=voronka_{uuid.uuid4().hex[:12]}")
