@@ -107,7 +107,7 @@ def test_report_json_contract(q1_file):
         "opportunity": 0,
         "won": 0,
         "revenue": 0.0,
-        "spend": 0.0,
+        "spend": None,  # no cost row that week: unknown, not zero
         "cost_per_lead": None,
     }
     assert len(r["weekly"]) == 14
