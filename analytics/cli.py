@@ -14,7 +14,8 @@ from dataclasses import replace
 from datetime import date
 from typing import NoReturn
 
-from analytics import store
+from analytics import engine, store
+from analytics.engine.clickhouse import ClickHouseError
 from analytics.filters import FilterError, Filters
 from analytics.importer.fields import KINDS
 from analytics.importer.fields import MODES as IMPORT_MODES
@@ -64,9 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="create an empty database with the Voronka schema")
     p.add_argument("--db", help=db_help)
+    _engine_args(p)
+
+    p = sub.add_parser("copy", help="copy a Voronka DuckDB file into ClickHouse (moving up)")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--to", required=True, metavar="URL", help="chdb:///dir or clickhouse://...")
 
     p = sub.add_parser("report", help="print the funnel, costs, campaigns, weeks and velocity")
     p.add_argument("--db", help=db_help)
+    _engine_args(p)
     p.add_argument("--from", dest="date_from", type=_date, help="first day (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", type=_date, help="last day, included (YYYY-MM-DD)")
     p.add_argument("--mode", choices=MODES, default="cohort")
@@ -130,7 +137,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=engine.ENGINES,
+        help=f"duckdb or clickhouse (default: ${engine.ENV_ENGINE} or duckdb)",
+    )
+    p.add_argument(
+        "--url",
+        help="ClickHouse: chdb:///dir or clickhouse://user:password@host:8123/db "
+        f"(default: ${engine.ENV_URL})",
+    )
+
+
+def _engine_config(args: argparse.Namespace) -> engine.EngineConfig:
+    """--engine/--url, else the environment; --db names the DuckDB file."""
+    if args.db and args.engine != "clickhouse":
+        return engine.config("duckdb", args.db)
+    return engine.config(args.engine, args.url)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
+    cfg = _engine_config(args)
+    if cfg.engine == "clickhouse":
+        from analytics.engine.clickhouse import ClickHouseSource
+        from analytics.engine.schema import create_schema
+
+        source = ClickHouseSource(cfg.url)
+        create_schema(source.connection)
+        source.close()
+        print(f"{cfg.label}: Voronka schema created (ClickHouse)")
+        return 0
     path = store.resolve_path(args.db)
     existed = path.exists()
     with store.writing(path, create=True):
@@ -156,7 +193,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         segments=tuple(args.segment),
         temperatures=tuple(args.temperature),
     )
-    with store.reading(args.db) as con:
+    source = engine.open_source(_engine_config(args))
+    with source.reading() as con:
         settings = store.read_settings(con)
         filters = replace(
             filters, icp_min=int(settings["icp_min"]), icp_max=int(settings["icp_max"])
@@ -168,6 +206,24 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         print(report_table(report, str(settings["currency"])))
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from analytics.engine.clickhouse import ClickHouseSource
+    from analytics.engine.schema import copy_from_duckdb
+
+    path = store.resolve_path(args.db)
+    if not path.exists():
+        raise CliError(f"{path} does not exist; name the Voronka DuckDB file with --db PATH")
+    target = engine.config("clickhouse", args.to)
+    source = ClickHouseSource(target.url)
+    try:
+        result = copy_from_duckdb(path, source.connection)
+    finally:
+        source.close()
+    counts = ", ".join(f"{table} {n:,}" for table, n in result.rows.items())
+    print(f"{path} -> {target.label}: {counts} rows in {result.seconds:.1f} s")
     return 0
 
 
@@ -224,6 +280,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from analytics.importer.loading import Summary
     from analytics.importer.reading import read_headers
 
+    if not args.db and engine.config().engine == "clickhouse":
+        raise CliError(
+            "imports are not supported into ClickHouse (it has no all-or-nothing transactions "
+            "for a rejected file): import into a Voronka DuckDB file with --db PATH, then copy "
+            "it with `python -m analytics copy --db PATH --to URL`"
+        )
     path = store.resolve_path(args.db)
     try:
         mapping = _import_mapping(args)
@@ -288,6 +350,7 @@ def _import_table(out: dict[str, object]) -> str:
 COMMANDS = {
     "demo": cmd_demo,
     "init": cmd_init,
+    "copy": cmd_copy,
     "report": cmd_report,
     "docs": cmd_docs,
     "import": cmd_import,
@@ -300,7 +363,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (CliError, store.StoreError, FilterError, ReportError, ValueError) as exc:
+    except (
+        CliError,
+        store.StoreError,
+        ClickHouseError,
+        FilterError,
+        ReportError,
+        ValueError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

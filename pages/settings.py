@@ -59,7 +59,11 @@ def where_stored(lang: str) -> None:
     source = current_source()
     st.caption(ui.tr("settings.where"))
     if isinstance(source, store.FileSource):
+        st.caption(ui.tr("settings.engine", engine="DuckDB"))
         st.code(str(source.path.resolve()), language=None, wrap_lines=True)
+    elif not db.adhoc:  # ClickHouse (VORONKA_ENGINE=clickhouse)
+        st.caption(ui.tr("settings.engine", engine="ClickHouse"))
+        st.code(source.label, language=None, wrap_lines=True)
     else:
         st.code(source.label, language=None)
         st.info(ui.tr("settings.adhoc"), icon=":material/upload_file:")

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import store
+from analytics import engine, store
 from analytics.formatting import fmt_int
 from analytics.i18n import has, t
 from analytics.importer import (
@@ -552,6 +552,9 @@ def _summary_text(name: str, s: Summary, lang: str) -> str:
 
 
 def _import(staged: Staged, mode: str, lang: str) -> None:
+    if engine.config().engine == "clickhouse":
+        st.error(ui.tr("upload.page.clickhouse_import"), icon=":material/block:")
+        return
     source = _database()
     bar = st.progress(0.0, text=ui.tr("upload.page.importing"))
 

@@ -86,9 +86,51 @@ def add_lead(
     )
 
 
+#: The engines the metric suite runs on (issue 7: the same numbers on ClickHouse).
+ENGINES = ("duckdb", "clickhouse")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every metric test (tests/test_metrics_*.py) that uses ``q1`` or ``empty_con`` runs once
+    per engine: DuckDB, and ClickHouse in-process through chdb."""
+    uses_db = {"q1", "empty_con"} & set(metafunc.fixturenames)
+    if uses_db and Path(str(metafunc.definition.fspath)).name.startswith("test_metrics_"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def empty_con() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = store.open_memory()
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "duckdb"))
+
+
+def require_chdb() -> None:
+    """Skip without chdb (with the reason), except in CI (CI=true), where it is a failure."""
+    try:
+        import chdb  # noqa: F401
+    except ImportError:
+        if IN_CI:
+            pytest.fail("chdb is not installed; CI runs the metric suite on ClickHouse too")
+        pytest.skip("chdb is not installed (pip install chdb) - ClickHouse parity not checked")
+
+
+def clickhouse_con() -> Any:
+    """A fresh, empty Voronka database on the in-process ClickHouse (chdb)."""
+    require_chdb()
+    from analytics.engine.clickhouse import memory_source
+    from analytics.engine.schema import create_schema
+
+    source = memory_source()
+    create_schema(source.connection)
+    return source.connection
+
+
+def _engine_con(engine: str) -> Any:
+    return clickhouse_con() if engine == "clickhouse" else store.open_memory()
+
+
+@pytest.fixture
+def empty_con(engine: str) -> Iterator[Any]:
+    con = _engine_con(engine)
     yield con
     con.close()
 
@@ -245,8 +287,8 @@ def build_q1(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.fixture
-def q1() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = store.open_memory()
+def q1(engine: str) -> Iterator[Any]:
+    con = _engine_con(engine)
     build_q1(con)
     yield con
     con.close()

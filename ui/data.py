@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from analytics import demo, metrics, store
+from analytics import demo, engine, metrics, store
 from analytics.filters import Filters
 from analytics.metrics import quality
 from analytics.metrics.options import data_span, filter_options
@@ -89,9 +89,32 @@ def current_source() -> store.Source:
     if adhoc is not None:
         _sources[adhoc.key] = adhoc
         return adhoc  # type: ignore[no-any-return]
-    source = store.FileSource()
-    _sources.setdefault(source.key, source)
-    return _sources[source.key]
+    return configured_source()
+
+
+def configured_source() -> store.Source:
+    """The database of the configuration: the DuckDB file, or ClickHouse when
+    ``VORONKA_ENGINE=clickhouse`` (issue 7). A bad engine or URL stops the page with the
+    reason."""
+    from ui.i18n import tr
+
+    try:
+        return _open_configured()
+    except store.StoreError as exc:
+        _stop_with(tr("app.db_error", message=str(exc)))
+        raise  # unreachable: st.stop() raises
+
+
+def _open_configured() -> store.Source:
+    cfg = engine.config()
+    if cfg.engine == "duckdb":
+        source: store.Source = store.FileSource(cfg.url or None)
+        _sources.setdefault(source.key, source)
+        return _sources[source.key]
+    key = f"clickhouse:{cfg.label}"
+    if key not in _sources:
+        _sources[key] = engine.open_source(cfg)
+    return _sources[key]
 
 
 def set_adhoc(source: store.MemorySource | None) -> None:
@@ -160,7 +183,7 @@ def database() -> DbRef:
         signature,
         source.label,
         demo_leads,
-        not isinstance(source, store.FileSource),
+        isinstance(source, store.MemorySource),
     )
 
 
@@ -223,7 +246,10 @@ def sales_cycle() -> float | None:
 
 def settings_or_none() -> dict[str, Any] | None:
     """Settings if the data opens, else None (used before any page has rendered)."""
-    source = current_source()
+    try:  # not current_source(): its error message needs the language, read from here
+        source = st.session_state.get(ADHOC_KEY) or _open_configured()
+    except store.StoreError:
+        return None
     if isinstance(source, store.FileSource) and not source.path.exists():
         return None
     try:
