@@ -498,7 +498,7 @@ def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> N
             )
             for i, n in enumerate(counts)
         ]
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, placeholder="–", width="stretch")
     st.caption(ui.tr("campaigns.compare_table_caption"))
 
 

@@ -523,6 +523,7 @@ def stopped_section(filters: Filters, lang: str) -> StoppedPage:
     st.dataframe(
         stopped_frame(page, lang, names),
         hide_index=True,
+        placeholder="–",
         width="stretch",
         column_config={names[c]: when for c in ("created_at", "reached_at", "lost_at")},
     )

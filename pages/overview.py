@@ -118,6 +118,7 @@ def funnel_table(now: Summary, prev: Summary | None, lang: str) -> None:
         st.dataframe(
             frame,
             hide_index=True,
+            placeholder="–",
             width="stretch",
             column_config={
                 col["step"]: st.column_config.NumberColumn(format="percent"),

@@ -525,6 +525,7 @@ def audit_section(filters: Filters, lang: str) -> None:
     st.dataframe(
         table,
         hide_index=True,
+        placeholder="–",
         width="stretch",
         height=38 + 35 * max(len(table), 1) + 2,  # the whole page, no inner scroll bar
         column_config={

@@ -164,7 +164,7 @@ def _detected(upload: Upload, lang: str) -> None:
             icon=":material/warning:",
         )
     with st.expander(ui.tr("upload.page.sample"), icon=":material/table_rows:"):
-        st.dataframe(upload.sample(5), hide_index=True, width="stretch")
+        st.dataframe(upload.sample(5), hide_index=True, placeholder="–", width="stretch")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,6 +438,7 @@ def _problems(staged: Staged, lang: str) -> None:
     st.dataframe(
         first,
         hide_index=True,
+        placeholder="–",
         width="stretch",
         column_config={
             names["row"]: st.column_config.NumberColumn(width="small"),
@@ -465,7 +466,7 @@ def _preview(staged: Staged) -> None:
     lang = ui.language()
     shown = df[keep].rename(columns=lambda c: _column_label(c, lang))
     with st.expander(ui.tr("upload.page.preview"), icon=":material/preview:"):
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, placeholder="–", width="stretch")
 
 
 def _plan(staged: Staged, mode: str) -> Plan | None:
@@ -526,7 +527,7 @@ def _duplicates(p: Plan, lang: str) -> None:
             }
         )
         with st.expander(ui.tr("upload.page.duplicates_sample"), icon=":material/content_copy:"):
-            st.dataframe(sample, hide_index=True, width="stretch")
+            st.dataframe(sample, hide_index=True, placeholder="–", width="stretch")
 
 
 # ---------------------------------------------------------------------------------------------

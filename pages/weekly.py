@@ -520,6 +520,7 @@ def forecast_section(fc: Forecast, lang: str, currency: str) -> None:
     st.dataframe(
         frame,
         hide_index=True,
+        placeholder="–",
         width="stretch",
         column_config={
             col["open"]: st.column_config.NumberColumn(format="localized"),

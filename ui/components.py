@@ -141,7 +141,9 @@ def table_section(
     with box:
         if not box.open:
             return
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+        st.dataframe(
+            frame, hide_index=True, placeholder="–", width="stretch", column_config=column_config
+        )
         if caption:
             st.caption(caption)
         download_table(frame, basename, download_key)

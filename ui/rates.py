@@ -264,4 +264,11 @@ def formatted_table(
             kwargs["help"] = help_texts[col]
         if kwargs:
             config[col] = st.column_config.Column(**kwargs)
-    st.dataframe(styler, hide_index=True, width="stretch", column_config=config, height=height)
+    st.dataframe(
+        styler,
+        hide_index=True,
+        placeholder="–",
+        width="stretch",
+        column_config=config,
+        height=height,
+    )
