@@ -223,7 +223,7 @@ def weekly(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
     p_bounds = [d for d in (f.date_from, f.date_to) if d]
     sql = f"""
     WITH a AS (
-      SELECT week, {counts}, sum(value) AS revenue
+      SELECT week, {counts}, sum(value) AS revenue, count(value) AS valued
       FROM ({" UNION ALL ".join(events)}) GROUP BY week
     ), s AS (
       SELECT date_trunc('week', day)::DATE AS week, sum(spend) AS spend
@@ -234,7 +234,8 @@ def weekly(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[str, Any]]:
     )
     SELECT w.week, coalesce(c0, 0) AS leads, coalesce(c1, 0) AS mql, coalesce(c2, 0) AS sql,
            coalesce(c3, 0) AS opportunity, coalesce(c4, 0) AS won,
-           coalesce(a.revenue, 0)::DOUBLE AS revenue, s.spend::DOUBLE AS spend,
+           CASE WHEN coalesce(c4, 0) > 0 AND valued = 0 THEN NULL
+                ELSE coalesce(a.revenue, 0) END::DOUBLE AS revenue, s.spend::DOUBLE AS spend,
            s.spend::DOUBLE / nullif(c0, 0) AS cost_per_lead
     FROM w LEFT JOIN a USING (week) LEFT JOIN s USING (week)"""
     df = con.execute(sql, params + p_days + p_bounds).df()
