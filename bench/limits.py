@@ -39,7 +39,7 @@ from bench.common import (
     rows_of,
     supported_filters,
 )
-from bench.rates import add_cost_per_mql_interval, add_rate_columns, div
+from bench.rates import add_cost_per_mql_interval, add_rate_columns, breakdown_rows, div
 
 TS = [STAGE_TIMESTAMP[s] for s in STAGES]  # created_at, mql_at, sql_at, opportunity_at, won_at
 
@@ -699,26 +699,7 @@ def quality_breakdowns(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, 
     out: dict[str, Any] = {}
     cohort = f.mode == "cohort"
     for name, gid in (("segment", 7), ("source", 11), ("owner", 13)):
-        rows = []
-        for r in sets[gid]:
-            row = {"key": r[name], **{n: int(r[n] or 0) for n in _COUNT_NAMES}}
-            # unknown is not zero: clients none of whom has a deal value; no clients: 0
-            unknown = row["won"] > 0 and not r["valued"]
-            row["revenue"] = None if unknown else float(r["revenue"] or 0)
-            row["mql_yield"] = div(row["mql"], row["leads"])
-            row["mql_to_sql"] = div(row["sql"], row["mql"])
-            row["win_rate"] = div(row["won"], row["leads"])
-            row["reach_sql"] = div(row["sql"], row["leads"])
-            row["reach_opportunity"] = div(row["opportunity"], row["leads"])
-            rows.append(row)
-        for rate, x, n in (
-            ("mql_yield", "mql", "leads"),
-            ("mql_to_sql", "sql", "mql"),
-            ("win_rate", "won", "leads"),
-            ("reach_sql", "sql", "leads"),
-            ("reach_opportunity", "opportunity", "leads"),
-        ):
-            add_rate_columns(rows, rate, x, n, cohort)
+        rows = breakdown_rows([{**r, "key": r[name]} for r in sets[gid]], cohort)
         out[name] = sorted(
             ({c: r[c] for c in BREAKDOWN_FIELDS} for r in rows), key=lambda r: str(r["key"])
         )

@@ -21,7 +21,10 @@ import pandas as pd
 from analytics.filters import Filters
 from analytics.metrics.review import COHORT_WEEKS, TREND_WEEKS  # the page's windows (constants)
 from analytics.model import STAGE_TIMESTAMP, STAGES, VELOCITY_PAIRS, stages_from
+from analytics.privacy import mask_email, mask_phone  # the lists' masking (not a metric)
 from bench.common import (
+    AUDIT_LEAD_FIELDS,
+    BREAKDOWN_FIELDS,
     CAMPAIGN_FIELDS,
     CHANNEL_WEEK_FIELDS,
     COHORT_FIELDS,
@@ -29,13 +32,14 @@ from bench.common import (
     COMPARISON_HEAD,
     FRAME_FIELDS,
     ROW_KEYS,
+    STOPPED_FIELDS,
     TREND_FIELDS,
     Unsupported,
     plain,
     rows_of,
     supported_filters,
 )
-from bench.rates import add_cost_per_mql_interval, add_rate_columns
+from bench.rates import add_cost_per_mql_interval, add_rate_columns, breakdown_rows
 
 
 @dataclass(frozen=True)
@@ -415,6 +419,238 @@ def sales_cycle(t: Tables, f: Filters | None = None) -> float | None:
     return plain(np.quantile(days, 0.75)) if len(days) else None
 
 
+_BANT = ("bant_budget", "bant_authority", "bant_need", "bant_timing")
+_COUNTS = ("leads", "mql", "sql", "opportunity", "won")
+
+
+def _bant(leads: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(confirmed criteria 0-4, BANT recorded) per lead."""
+    confirmed = sum(leads[c].fillna(False).astype(bool).astype(int) for c in _BANT)
+    recorded = leads[list(_BANT)].notna().any(axis=1)
+    return confirmed, recorded  # type: ignore[return-value]
+
+
+def _stage_flags(leads: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Per lead of the view: counted at each stage (by the mode), won deal value, valued."""
+    if f.mode == "cohort":
+        pop = leads[_in(leads["created_at"], f)]
+        flags = pd.DataFrame({n: _reached(pop, s) for n, s in zip(_COUNTS, STAGES, strict=True)})
+        won = pop["stage"] == "won"
+    else:
+        flags = pd.DataFrame(
+            {n: _in(leads[STAGE_TIMESTAMP[s]], f) for n, s in zip(_COUNTS, STAGES, strict=True)}
+        )
+        won = _in(leads["won_at"], f)
+        flags = flags[flags.any(axis=1)]
+        pop = leads.loc[flags.index]
+        won = won[flags.index]
+    flags["revenue"] = pop["deal_value"].where(won, 0.0).astype(float)
+    flags["valued"] = won & pop["deal_value"].notna()
+    return flags
+
+
+def quality_breakdowns(t: Tables, f: Filters) -> dict[str, Any]:
+    supported_filters(f)
+    flags = _stage_flags(t.leads, f)
+    leads = t.leads.loc[flags.index]
+    size = leads["company_size"]
+    segment = pd.Series(
+        np.where(
+            size.isna(),
+            "unknown_size",
+            np.where(
+                ((size >= f.icp_min) & (size <= f.icp_max)).fillna(False), "target", "non_target"
+            ),
+        ),
+        index=leads.index,
+    )
+    cohort = f.mode == "cohort"
+    out: dict[str, Any] = {}
+    for name, key in (("segment", segment), ("source", leads["source"]), ("owner", leads["owner"])):
+        g = flags.groupby(key, dropna=False).sum()
+        groups = [
+            {**{k: plain(v) for k, v in r.items()}, "key": plain(k)}
+            for k, r in zip(g.index, g.to_dict(orient="records"), strict=True)
+        ]
+        rows = breakdown_rows(groups, cohort)
+        out[name] = sorted(
+            ({c: r[c] for c in BREAKDOWN_FIELDS} for r in rows), key=lambda r: str(r["key"])
+        )
+    confirmed, recorded = _bant(leads)
+    b = confirmed.where(recorded)
+    bant = []
+    for col, stage in zip(_COUNTS, STAGES, strict=True):
+        at = b[flags[col]]
+        total = len(at)
+        for k in (0, 1, 2, 3, 4, None):
+            n = int(at.isna().sum()) if k is None else int((at == k).sum())
+            bant.append(
+                {"stage": stage, "bant_count": k, "leads": n, "share": n / total if total else None}
+            )
+    out["bant"] = sorted(bant, key=lambda r: (r["stage"], str(r["bant_count"])))
+    return out
+
+
+def _audit_frame(t: Tables, f: Filters) -> pd.DataFrame:
+    """The view's leads with: at_mql, at_sql (counted there by the mode), n, recorded."""
+    leads = t.leads
+    if f.mode == "cohort":
+        leads = leads[_in(leads["created_at"], f)]
+        at_mql, at_sql = _reached(leads, "mql"), _reached(leads, "sql")
+    else:
+        at_mql, at_sql = _in(leads["mql_at"], f), _in(leads["sql_at"], f)
+    confirmed, recorded = _bant(leads)
+    return leads.assign(
+        at_mql=at_mql,
+        at_sql=at_sql,
+        n=confirmed,
+        recorded=recorded,
+        breaks_mql=at_mql & recorded & (confirmed < 2),
+        breaks_sql=at_sql & recorded & (confirmed < 4),
+    )
+
+
+def bant_audit(t: Tables, f: Filters) -> dict[str, int]:
+    supported_filters(f)
+    a = _audit_frame(t, f)
+    out = {}
+    for s in ("mql", "sql"):
+        out[f"{s}_checked"] = int((a[f"at_{s}"] & a["recorded"]).sum())
+        out[f"{s}_offending"] = int(a[f"breaks_{s}"].sum())
+        out[f"{s}_unrecorded"] = int((a[f"at_{s}"] & ~a["recorded"]).sum())
+    out["offending"] = int((a["breaks_mql"] | a["breaks_sql"]).sum())
+    return out
+
+
+def _masked(rows: list[dict[str, Any]], show: bool) -> list[dict[str, Any]]:
+    if not show:
+        for r in rows:
+            r["email"], r["phone"] = mask_email(r["email"]), mask_phone(r["phone"])
+    return rows
+
+
+def bant_audit_leads(
+    t: Tables, f: Filters, limit: int = 50, offset: int = 0, show_contacts: bool = False
+) -> list[dict[str, Any]]:
+    supported_filters(f)
+    a = _audit_frame(t, f)
+    a = a[a["breaks_mql"] | a["breaks_sql"]]
+    a = a.sort_values(["created_at", "lead_id"], ascending=[False, True])
+    page = a.iloc[offset : offset + limit].assign(
+        bant_count=lambda d: d["n"], rule=lambda d: np.where(d["breaks_sql"], "sql", "mql")
+    )
+    return _masked(rows_of(page, AUDIT_LEAD_FIELDS, ()), show_contacts)
+
+
+def stopped_leads(
+    t: Tables,
+    f: Filters,
+    stage: str,
+    outcome: str | None = None,
+    limit: int = 25,
+    offset: int = 0,
+    show_contacts: bool = False,
+) -> dict[str, Any]:
+    supported_filters(f)
+    leads = t.leads
+    mask = _in(leads["created_at"], f) & (leads["stage"] == stage)
+    mask &= (leads["status"] == outcome) if outcome else (leads["status"] != "won")
+    hit = leads[mask].sort_values(["created_at", "lead_id"], ascending=[False, True])
+    page = hit.iloc[offset : offset + limit]
+    names = t.campaigns.set_index("campaign_id")["name"]
+    page = page.assign(
+        reached_at=page[STAGE_TIMESTAMP[stage]],  # type: ignore[index]
+        campaign=page["campaign_id"].map(names).fillna(page["campaign_id"]),
+    )
+    return {
+        "total": int(mask.sum()),
+        "rows": _masked(rows_of(page, STOPPED_FIELDS, ()), show_contacts),
+    }
+
+
+def journey_view(t: Tables, f: Filters) -> dict[str, Any]:
+    supported_filters(f)
+    leads = t.leads
+    attributed = leads[leads["campaign_id"].notna()]
+    funnel: dict[str, Any] = {}
+    for s in STAGES:
+        if f.mode == "cohort":
+            pop = attributed[_in(attributed["created_at"], f)]
+            funnel[f"n_{s}"] = int(_reached(pop, s).sum())
+        else:
+            funnel[f"n_{s}"] = int(_in(attributed[STAGE_TIMESTAMP[s]], f).sum())
+    k = _costs_in(t, f)
+    funnel["impressions"] = None if k.empty else int(k["impressions"].sum())
+    funnel["clicks"] = None if k.empty else int(k["clicks"].sum())
+
+    cohort = leads[_in(leads["created_at"], f)]
+    order = {s: i for i, s in enumerate(STAGES)}
+    ords = cohort["stage"].map(order)
+    reached = {s: int((ords >= i).sum()) for i, s in enumerate(STAGES)}
+    lost = cohort["status"] == "lost"
+    by_reason = cohort.loc[lost, "lost_reason"].value_counts()
+    ranked = sorted(by_reason.index, key=lambda r: (-by_reason[r], r))
+    top = set(ranked[:8])
+    tally: dict[tuple[Any, ...], int] = {}
+    for i, s in enumerate(STAGES[:-1]):
+        tally[(s, "next", None, None)] = reached[STAGES[i + 1]]
+        here = cohort[cohort["stage"] == s]
+        for status in ("nurture", "open"):
+            tally[(s, status, None, None)] = int((here["status"] == status).sum())
+        reasons = here.loc[here["status"] == "lost", "lost_reason"]
+        for reason, n in reasons.value_counts(dropna=False).items():
+            if pd.isna(reason):
+                key: tuple[Any, ...] = (s, "lost", None, "none")
+            elif reason in top:
+                key = (s, "lost", reason, "reason")
+            else:
+                key = (s, "lost", None, "other")
+            tally[key] = tally.get(key, 0) + int(n)
+    flow_rows = [
+        {"from_stage": k[0], "outcome": k[1], "reason": k[2], "reason_group": k[3], "leads": n}
+        for k, n in tally.items()
+        if n > 0
+    ]
+    keys = ("from_stage", "outcome", "reason_group", "reason")
+
+    ttc = []
+    pop = leads[_in(leads["created_at"], f)] if f.mode == "cohort" else leads
+    edges = [0, 1, 3, 7, 14, 30, 60, 90, 180]
+    for a, b in VELOCITY_PAIRS:
+        ta, tb = pop[STAGE_TIMESTAMP[a]], pop[STAGE_TIMESTAMP[b]]
+        both = ta.notna() & tb.notna()
+        if f.mode == "activity":
+            both &= _in(tb, f)
+        days = (tb[both] - ta[both]) / pd.Timedelta(days=1)
+        days = days[days >= 0]
+        bucket = np.searchsorted(np.array(edges[1:], dtype=float), days.to_numpy(), side="right")
+        counts = np.bincount(bucket, minlength=len(edges))
+        for i, lo in enumerate(edges):
+            hi = edges[i + 1] if i + 1 < len(edges) else None
+            ttc.append(
+                {
+                    "from_stage": a,
+                    "to_stage": b,
+                    "bucket": i,
+                    "lo_days": lo,
+                    "hi_days": hi,
+                    "leads": int(counts[i]),
+                }
+            )
+    return {
+        "summary": summary(t, f),
+        "funnel": funnel,
+        "flows": {
+            "reached": reached,
+            "rows": sorted(flow_rows, key=lambda r: tuple(str(r[k]) for k in keys)),
+        },
+        "time_to_convert": sorted(
+            ttc, key=lambda r: (r["from_stage"], r["to_stage"], str(r["bucket"]))
+        ),
+        "velocity": velocity(t, f),
+    }
+
+
 #: metric name -> its pandas version (takes the loaded :class:`Tables`).
 NAIVE: dict[str, Callable[..., Any]] = {
     "summary": summary,
@@ -424,4 +660,9 @@ NAIVE: dict[str, Callable[..., Any]] = {
     "sales_cycle": sales_cycle,
     "campaign_comparison": campaign_comparison,
     "weekly_review": weekly_review,
+    "quality_breakdowns": quality_breakdowns,
+    "bant_audit": bant_audit,
+    "bant_audit_leads": bant_audit_leads,
+    "stopped_leads": stopped_leads,
+    "journey_view": journey_view,
 }

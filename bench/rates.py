@@ -83,3 +83,30 @@ def add_cost_per_mql_interval(rows: list[dict[str, Any]], enabled: bool) -> None
                 low = cpl / p_high if p_high else None
                 high = None if not p_low else cpl / p_low
         r["cost_per_mql_low"], r["cost_per_mql_high"] = low, high
+
+
+BREAKDOWN_RATES = (
+    ("mql_yield", "mql", "leads"),
+    ("mql_to_sql", "sql", "mql"),
+    ("win_rate", "won", "leads"),
+    ("reach_sql", "sql", "leads"),
+    ("reach_opportunity", "opportunity", "leads"),
+)
+
+
+def breakdown_rows(groups: list[dict[str, Any]], cohort: bool) -> list[dict[str, Any]]:
+    """Rows of a conversion breakdown from per-group counts (key, leads ... won, revenue,
+    valued = clients with a deal value): revenue 0 without clients and unknown (None) when no
+    client has a deal value; the five rates with their intervals and tests (cohort only)."""
+    rows = []
+    for g in groups:
+        row = {k: int(g[k] or 0) for k in ("leads", "mql", "sql", "opportunity", "won")}
+        row["key"] = g["key"]
+        unknown = row["won"] > 0 and not g["valued"]
+        row["revenue"] = None if unknown else float(g["revenue"] or 0)
+        for rate, x, n in BREAKDOWN_RATES:
+            row[rate] = div(row[x], row[n])
+        rows.append(row)
+    for rate, x, n in BREAKDOWN_RATES:
+        add_rate_columns(rows, rate, x, n, cohort)
+    return rows

@@ -31,9 +31,8 @@ FUNCTIONS = {
     "weekly": metrics.weekly,
     "velocity": metrics.velocity,
 }
-#: every metric a page asks for (ui.data.METRICS) has a limit; these have a pandas version too
+#: every metric a page asks for (ui.data.METRICS) has a limit and a pandas version
 PAGE_METRICS = sorted(set(METRICS) - set(FUNCTIONS))
-NAIVE_PAGE_METRICS = ("campaign_comparison", "weekly_review")
 
 
 @pytest.fixture(scope="module")
@@ -175,21 +174,19 @@ def test_page_metrics_limit_and_pandas_give_the_same_numbers(
     q1_con, demo_con, data, period, mode, name
 ):
     """Every metric of ui.data.METRICS that pages ask for, with each option the page offers:
-    the limit (and, where written, pandas) gives the page's numbers."""
+    the limit and pandas give the page's numbers."""
     con = q1_con if data == "q1" else demo_con
     f = Filters(*PERIODS[period], mode=mode)
-    tables = naive.load(con) if name in NAIVE_PAGE_METRICS else None
+    tables = naive.load(con)
     for options in page_options(name, f, con):
         page = normalise(name, METRICS[name](con, f, **options))
         assert page is not None
         assert differences(page, limits.LIMITS[name](con, f, **options)) == [], options
-        if tables is not None:
-            assert differences(page, naive.NAIVE[name](tables, f, **options)) == [], options
+        assert differences(page, naive.NAIVE[name](tables, f, **options)) == [], options
 
 
 def test_every_page_metric_has_a_limit():
-    assert set(METRICS) <= set(limits.LIMITS)
-    assert set(NAIVE_PAGE_METRICS) <= set(naive.NAIVE)
+    assert set(METRICS) <= set(limits.LIMITS) and set(METRICS) <= set(naive.NAIVE)
 
 
 def test_q1_campaign_comparison_by_hand(q1_con):
