@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         work=args.work,
     )
     opts.say(f"sizes {', '.join(size_label(n) for n in sizes)}; results in {args.out}")
-    results = run(opts)
+    results = run(opts, checkpoint=args.out / "results.json")
     save(results, args.out)
     return _publish(results, args)
 

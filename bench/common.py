@@ -208,6 +208,103 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+RATE_STATS = ("low", "high", "rest", "verdict", "p")
+COMPARISON_BODY = (
+    *CAMPAIGN_FIELDS[1:],
+    *(f"{rate}_{k}" for rate in ("mql_yield", "mql_to_sql") for k in RATE_STATS),
+    "cost_per_mql_low",
+    "cost_per_mql_high",
+)
+#: campaign_comparison's leading columns, by its grouping (the first one is the row's key)
+COMPARISON_HEAD: dict[str, tuple[str, ...]] = {
+    "campaign_id": ("campaign_id", "name", "channel", "direction"),
+    "channel": ("channel", "campaigns"),
+    "direction": ("direction", "campaigns"),
+}
+TREND_FIELDS = (*WEEKLY_FIELDS, "label", "cost_per_client", "mql_to_sql")
+CHANNEL_WEEK_FIELDS = (
+    "channel",
+    *(f"{n}_{w}" for n in ("leads", "mql", "sql", "opportunity", "won") for w in ("now", "prev")),
+)
+COHORT_FIELDS = (
+    "week",
+    "label",
+    "leads",
+    *STAGES[1:],
+    *(f"share_{s}" for s in STAGES[1:]),
+    "age_days",
+    "mature",
+)
+FORECAST_STAGE_FIELDS = ("stage", "open_leads", "closed", "won", "p_won", "expected_wins", "few")
+FORECAST_FIELDS = (
+    "window_from",
+    "expected_wins",
+    "uncovered_open",
+    "deals",
+    "average_deal",
+    "expected_revenue",
+    "undated_closed",
+)
+BREAKDOWN_RATES = ("mql_yield", "mql_to_sql", "win_rate", "reach_sql", "reach_opportunity")
+BREAKDOWN_FIELDS = (
+    "key",
+    "leads",
+    "mql",
+    "sql",
+    "opportunity",
+    "won",
+    "revenue",
+    *BREAKDOWN_RATES,
+    *(f"{rate}_{k}" for rate in BREAKDOWN_RATES for k in RATE_STATS),
+)
+BANT_FIELDS = ("stage", "bant_count", "leads", "share")
+AUDIT_FIELDS = (
+    "mql_checked",
+    "mql_offending",
+    "mql_unrecorded",
+    "sql_checked",
+    "sql_offending",
+    "sql_unrecorded",
+    "offending",
+)
+AUDIT_LEAD_FIELDS = (
+    "lead_id",
+    "created_at",
+    "company",
+    "email",
+    "phone",
+    "owner",
+    "source",
+    "campaign_id",
+    "stage",
+    "status",
+    "bant_budget",
+    "bant_authority",
+    "bant_need",
+    "bant_timing",
+    "bant_count",
+    "rule",
+)
+STOPPED_FIELDS = (
+    "lead_id",
+    "created_at",
+    "reached_at",
+    "company",
+    "channel",
+    "campaign",
+    "owner",
+    "status",
+    "lost_reason",
+    "lost_at",
+    "email",
+    "phone",
+)
+FLOW_FIELDS = ("from_stage", "outcome", "reason", "reason_group", "leads")
+TIME_TO_CONVERT_FIELDS = ("from_stage", "to_stage", "bucket", "lo_days", "hi_days", "leads")
+#: columns that are moments (compared to the second, not by their date)
+MOMENT_FIELDS = ("created_at", "reached_at", "lost_at")
+
+
 def plain(v: Any) -> Any:
     """NaN/NA/None -> None; numpy and Decimal -> float/int; dates -> ISO text."""
     if v is None:
@@ -232,21 +329,101 @@ def plain(v: Any) -> Any:
     return v
 
 
+def moment(v: Any) -> Any:
+    """A timestamp as ISO text to the second (None for a missing one)."""
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return pd.Timestamp(v).isoformat(timespec="seconds")
+
+
 def rows_of(df: pd.DataFrame, columns: tuple[str, ...], keys: tuple[str, ...]) -> list[dict]:
+    """Plain rows of ``columns``, sorted by ``keys`` (no keys: in the frame's order)."""
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise KeyError(f"result lacks columns {missing}")
-    rows = [{c: plain(r[c]) for c in columns} for r in df.to_dict(orient="records")]
+    rows = [
+        {c: moment(r[c]) if c in MOMENT_FIELDS else plain(r[c]) for c in columns}
+        for r in df.to_dict(orient="records")
+    ]
     return sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys))
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    out = {f"n_{s}": int(result.counts[s]) for s in STAGES}
+    out.update({f"undated_{s}": int(result.undated[s]) for s in STAGES})
+    out.update({k: plain(getattr(result, k)) for k in SUMMARY_FIELDS})
+    return out
+
+
+def _weekly_review(r: Any) -> dict[str, Any]:
+    fc = r.forecast
+    forecast = {k: plain(getattr(fc, k)) for k in FORECAST_FIELDS}
+    forecast["stages"] = rows_of(fc.stages, FORECAST_STAGE_FIELDS, ())
+    return {
+        "trend": rows_of(r.trend, TREND_FIELDS, ("week",)),
+        "channels": rows_of(r.channels, CHANNEL_WEEK_FIELDS, ("channel",)),
+        "cohorts": rows_of(r.cohorts, COHORT_FIELDS, ("week",)),
+        "velocity": rows_of(r.velocity, VELOCITY_FIELDS, ROW_KEYS["velocity"]),
+        "forecast": forecast,
+    }
+
+
+def _quality(r: Any) -> dict[str, Any]:
+    out = {k: rows_of(getattr(r, k), BREAKDOWN_FIELDS, ("key",)) for k in BREAKDOWN_KINDS}
+    out["bant"] = rows_of(r.bant, BANT_FIELDS, ("stage", "bant_count"))
+    return out
+
+
+BREAKDOWN_KINDS = ("segment", "source", "owner")
+
+
+def _journey(r: Any) -> dict[str, Any]:
+    fn = r.funnel
+    funnel = {"impressions": plain(fn.impressions), "clicks": plain(fn.clicks)}
+    funnel.update({f"n_{s}": int(fn.counts[s]) for s in STAGES})
+    return {
+        "summary": _summary(r.summary),
+        "funnel": funnel,
+        "flows": {
+            "reached": {s: int(r.flows.reached[s]) for s in STAGES},
+            "rows": rows_of(
+                r.flows.flows, FLOW_FIELDS, ("from_stage", "outcome", "reason_group", "reason")
+            ),
+        },
+        "time_to_convert": rows_of(
+            r.time_to_convert, TIME_TO_CONVERT_FIELDS, ("from_stage", "to_stage", "bucket")
+        ),
+        "velocity": rows_of(r.velocity, VELOCITY_FIELDS, ROW_KEYS["velocity"]),
+    }
 
 
 def normalise(name: str, result: Any) -> Any:
     """The page's result of metric ``name`` in the comparable form (None if not comparable)."""
     if name == "summary":
-        out = {f"n_{s}": int(result.counts[s]) for s in STAGES}
-        out.update({f"undated_{s}": int(result.undated[s]) for s in STAGES})
-        out.update({k: plain(getattr(result, k)) for k in SUMMARY_FIELDS})
-        return out
+        return _summary(result)
+    if name == "campaign_comparison":
+        head = COMPARISON_HEAD[str(result.columns[0])]
+        return rows_of(result, (*head, *COMPARISON_BODY), head[:1])
+    if name == "weekly_review":
+        return _weekly_review(result)
+    if name == "quality_breakdowns":
+        return _quality(result)
+    if name == "bant_audit":
+        return {k: int(getattr(result, k)) for k in AUDIT_FIELDS}
+    if name == "bant_audit_leads":
+        return rows_of(result, AUDIT_LEAD_FIELDS, ())
+    if name == "stopped_leads":
+        return {
+            "total": int(result.total),
+            "rows": rows_of(result.rows, STOPPED_FIELDS, ()),
+        }
+    if name == "journey_view":
+        return _journey(result)
     if name in FRAME_FIELDS:
         return rows_of(result, FRAME_FIELDS[name], ROW_KEYS[name])
     if name == "sales_cycle":

@@ -150,12 +150,12 @@ def measure_page(db: Path, entry: dict[str, Any], runs: int, warmup: int) -> dic
                 continue
             try:
                 page_result = normalise(job.name, job.run(con))
-                result = fn(con, job.filters)
+                result = fn(con, job.filters, **job.params)
                 diffs = differences(page_result, result)
                 times = []
                 for i in range(warmup + runs):
                     start = time.perf_counter()
-                    fn(con, job.filters)
+                    fn(con, job.filters, **job.params)
                     if i >= warmup:
                         times.append(time.perf_counter() - start)
                 limit.append(median(times))
@@ -210,12 +210,12 @@ def measure_naive(db: Path, plan: dict[str, Any], runs: int) -> dict[str, Any]:
                         rows.append({"label": job.label, "naive_s": None, "same_numbers": None})
                         continue
                     try:
-                        result = fn(tables, job.filters)
+                        result = fn(tables, job.filters, **job.params)
                         diffs = differences(normalise(job.name, job.run(con)), result)
                         times = []
                         for _ in range(runs):
                             start = time.perf_counter()
-                            fn(tables, job.filters)
+                            fn(tables, job.filters, **job.params)
                             times.append(time.perf_counter() - start)
                         rows.append(
                             {

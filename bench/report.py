@@ -146,12 +146,18 @@ def _naive_rows(size: dict[str, Any], page: dict[str, Any], variant: str) -> lis
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     o = results["options"]
+    partial = (
+        f" **Partial: the run stopped after {results['sizes'][-1]['label']}.**"
+        if results.get("partial") and results["sizes"]
+        else ""
+    )
     lines = [
         f"Run {results['started']} ({results.get('duration_s', 0) / 60:.1f} min) on "
         f"{m['cores']} cores ({m['cpu']}), {m['memory']}; Python {m['python']}, "
         f"duckdb {m['duckdb']}, pandas {m['pandas']}, streamlit {m['streamlit']}. "
         f"Median of {o['runs']} warm runs after {o['warmup']} warm-up; cold = median of "
-        f"{o['cold_runs']} fresh processes. Demo data: seed {o['seed']}, ending {o['today']}.",
+        f"{o['cold_runs']} fresh processes. Demo data: seed {o['seed']}, ending {o['today']}."
+        + partial,
         "",
         "Machine load (1/5/15-min averages) before -> after each size: "
         + "; ".join(

@@ -406,7 +406,9 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run(opts: Options) -> dict[str, Any]:
+def run(opts: Options, checkpoint: Path | None = None) -> dict[str, Any]:
+    """Every size in turn; with ``checkpoint``, the results so far are written there after
+    each size (a long run stopped at 10M keeps its 100k and 1M numbers)."""
     opts.work.mkdir(parents=True, exist_ok=True)
     started = datetime.now()
     results: dict[str, Any] = {
@@ -427,6 +429,8 @@ def run(opts: Options) -> dict[str, Any]:
     import_at = next((n for n in opts.sizes if n >= opts.import_rows), max(opts.sizes))
     for n in opts.sizes:
         results["sizes"].append(measure_size(n, opts, want_import=n == import_at))
+        if checkpoint is not None and n != opts.sizes[-1]:
+            write_json(checkpoint, {**results, "partial": True})
     results["finished"] = datetime.now().isoformat(timespec="seconds")
     results["duration_s"] = (datetime.now() - started).total_seconds()
     return results

@@ -73,6 +73,20 @@ def test_lead_level_filter_hides_awareness(q1):
     assert jf.step_conversion("clicks") is None and jf.step_conversion("lead") is None
 
 
+@pytest.mark.parametrize("mode", ["cohort", "activity"])
+def test_no_cost_row_means_unknown_awareness(q1, mode):
+    """2026-01-01 .. 2026-01-09 has no cost row (the first Q1 cost day is 2026-01-10):
+    impressions and clicks are unknown (None), not 0, as spend is in the summary. The leads
+    still count: created lead_only (Jan 5) and mql_only (Jan 6), both C1; cohort MQL 1
+    (mql_only), SQL 0; activity MQL dated mql_only (Jan 8) and outside_before (Jan 2) = 2, SQL
+    outside_before (Jan 3) = 1."""
+    jf = journey_funnel(q1, Filters(date(2026, 1, 1), date(2026, 1, 9), mode=mode))
+    assert jf.impressions is None and jf.clicks is None
+    expected = (2, 1, 0) if mode == "cohort" else (2, 2, 1)
+    assert (jf.value("lead"), jf.value("mql"), jf.value("sql")) == expected
+    assert jf.step_conversion("clicks") is None and jf.step_conversion("lead") is None
+
+
 # -- where the leads went ----------------------------------------------------------------------
 
 

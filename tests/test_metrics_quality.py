@@ -96,6 +96,26 @@ def test_conversion_by_source_and_owner(q1):
     assert counts(own.iloc[2]) == (2, 2, 2, 1, 0)
 
 
+def test_revenue_of_a_group_without_clients_is_zero_and_without_deal_values_unknown(q1):
+    """Owner Anna in Q1 (lead_only, mql_only, sql_lost) has no client: revenue 0, a known
+    zero. Vera's only lead is a client without a deal value: her revenue is unknown (None),
+    not 0. Boris: won_full 5000 + won_skipped_sql 3000 = 8000."""
+    add_lead(
+        q1,
+        "vera_won",
+        "2026-02-02 10:00:00",
+        "won",
+        "won",
+        owner="Vera",
+        won_at="2026-02-20 10:00:00",
+    )
+    for mode in ("cohort", "activity"):
+        r = by_key(conversion_by(q1, Q1.with_mode(mode), "owner"))
+        assert r["Anna"]["won"] == 0 and r["Anna"]["revenue"] == 0.0
+        assert r["Vera"]["won"] == 1 and pd.isna(r["Vera"]["revenue"])
+    assert by_key(conversion_by(q1, Q1, "owner"))["Boris"]["revenue"] == 8000.0
+
+
 @pytest.mark.parametrize("by", BREAKDOWNS)
 @pytest.mark.parametrize("mode", ["cohort", "activity"])
 def test_breakdowns_add_up_to_the_funnel(q1, by, mode):

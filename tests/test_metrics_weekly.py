@@ -59,6 +59,16 @@ def test_weekly_counts(q1):
     assert df["spend"].sum() == 2000.0
 
 
+def test_a_week_whose_clients_have_no_deal_value_has_unknown_revenue(q1):
+    """vera_won, won on Wed 2026-03-04 (W10) without a deal value: W10 has 1 client and unknown
+    revenue (None, not 0). W08 keeps won_full's 5000; W09 has no client: revenue 0."""
+    add_lead(q1, "vera_won", "2026-02-02 10:00:00", "won", "won", won_at="2026-03-04 10:00:00")
+    w = by_label(weekly(q1, Q1))
+    assert w["2026-W10"]["won"] == 1 and pd.isna(w["2026-W10"]["revenue"])
+    assert (w["2026-W08"]["won"], w["2026-W08"]["revenue"]) == (1, 5000.0)
+    assert (w["2026-W09"]["won"], w["2026-W09"]["revenue"]) == (0, 0.0)
+
+
 def test_weekly_ignores_cohort_mode(q1):
     assert weekly(q1, Q1).equals(weekly(q1, Q1.with_mode("activity")))
 

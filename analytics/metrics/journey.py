@@ -78,11 +78,14 @@ def journey_funnel_query(f: Filters) -> Query:
     leads = "SELECT " + join(cols, ", ") + "\nFROM leads l\n" + where(conds)
     if f.costs_defined:
         costs = (
-            "SELECT sum(cc.impressions) AS impressions, sum(cc.clicks) AS clicks\n"
+            "SELECT sum(cc.impressions) AS impressions, sum(cc.clicks) AS clicks, "
+            "count(*) AS cost_rows\n"
             "FROM campaign_costs cc\n" + where(cost_conditions(f, "cc"))
         )
     else:
-        costs = Sql("SELECT NULL AS impressions, NULL AS clicks  -- lead-level filter set")
+        costs = Sql(
+            "SELECT NULL AS impressions, NULL AS clicks, 0 AS cost_rows  -- lead-level filter set"
+        )
     sql = "WITH l AS (\n" + leads + "\n), k AS (\n" + costs + "\n)\nSELECT * FROM l, k"
     return Query(sql, "journey_funnel")
 
@@ -91,7 +94,8 @@ def journey_funnel(con: duckdb.DuckDBPyConnection, f: Filters) -> JourneyFunnel:
     """The journey from awareness to sale for campaign-attributed leads (with a campaign_id).
 
     impressions, clicks: sums of ``campaign_costs`` days in the period for the campaigns that
-    match the filters (None with a lead-level filter: they belong to campaigns). Lead stages:
+    match the filters (None with a lead-level filter: they belong to campaigns; None when no
+    cost row matches: unknown, not zero). Lead stages:
     campaign-attributed leads counted by the view's mode, as the plain funnel counts all leads
     (cohort: created in the period and reached S; activity: S dated in the period).
     """
@@ -99,7 +103,8 @@ def journey_funnel(con: duckdb.DuckDBPyConnection, f: Filters) -> JourneyFunnel:
     cur = query.run(con)
     names = [d[0] for d in cur.description]
     row = dict(zip(names, cur.fetchone() or (), strict=True))
-    costs = f.costs_defined
+    # no cost row in the view: impressions and clicks are unknown, not zero (as in summary)
+    costs = f.costs_defined and bool(row["cost_rows"])
     return JourneyFunnel(
         filters=f,
         impressions=int(number(row["impressions"])) if costs else None,

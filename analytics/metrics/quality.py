@@ -63,7 +63,9 @@ def _breakdown_key(f: Filters, by: str) -> Sql:
 
 #: The rates of a breakdown row, from its counts (a zero denominator gives NULL).
 _RATES_SQL = (
-    "leads, mql, sql, opportunity, won, revenue::DOUBLE AS revenue,\n"
+    # no clients: revenue 0; clients none of whom has a deal value: unknown (NULL)
+    "leads, mql, sql, opportunity, won,\n"
+    "       (CASE WHEN won = 0 THEN 0 ELSE revenue END)::DOUBLE AS revenue,\n"
     "       mql / nullif(leads, 0)::DOUBLE AS mql_yield,\n"
     "       sql / nullif(mql, 0)::DOUBLE AS mql_to_sql,\n"
     "       won / nullif(leads, 0)::DOUBLE AS win_rate,\n"

@@ -62,14 +62,16 @@ def weekly_query(f: Filters, week_start: WeekStart = DEFAULT_WEEK_START) -> Quer
         "WITH base AS (\n  SELECT l.* FROM leads l " + where(lead_conditions(f, "l")) + "\n),\n"
         "ev AS (\n  " + join(events, "\n  UNION ALL\n  ") + "\n),\n"
         "agg AS (\n  SELECT week,\n         " + counts + ",\n"
-        "         sum(value) AS revenue\n  FROM ev GROUP BY week\n),\n"
+        "         sum(value) AS revenue, count(value) AS valued\n  FROM ev GROUP BY week\n),\n"
         "sp AS (\n  " + spend + "\n),\n"
         "bounds AS (SELECT " + lo + " AS lo, " + hi + " AS hi),\n"
         "weeks AS (\n  SELECT unnest(generate_series(lo::TIMESTAMP, hi::TIMESTAMP, INTERVAL 7 DAY))"
         "::DATE AS week\n  FROM bounds WHERE lo IS NOT NULL\n)\n"
         f"SELECT w.week, {week_label_sql('w.week', week_start)} AS label,\n"
         + "".join(f"       coalesce(agg.{n}, 0) AS {n},\n" for n in WEEKLY_COUNTS)
-        + "       coalesce(agg.revenue, 0)::DOUBLE AS revenue,\n"
+        # clients none of whom has a deal value: revenue unknown (NULL); no clients: 0
+        + "       (CASE WHEN coalesce(agg.won, 0) > 0 AND agg.valued = 0 THEN NULL\n"
+        "             ELSE coalesce(agg.revenue, 0) END)::DOUBLE AS revenue,\n"
         f"       {spend_col} AS spend,\n"
         f"       {spend_col} / nullif(agg.leads, 0) AS cost_per_lead,\n"
         f"       {spend_col} / nullif(agg.won, 0) AS cost_per_client,\n"
@@ -91,7 +93,8 @@ def weekly(
     = stage timestamp that week, revenue = deal values of leads won that week, spend = cost
     days that week; only days inside the period count (edge weeks may be partial).
     spend is None for a week without any cost row (unknown, not zero) and with a lead-level
-    filter; cost_per_lead = spend / leads, cost_per_client = spend / won (None on a zero
+    filter; revenue is None for a week with clients none of whom has a deal value (0 without
+    clients); cost_per_lead = spend / leads, cost_per_client = spend / won (None on a zero
     denominator or when spend is None), mql_to_sql = sql / mql of the week (activity counts).
     """
     df = frame(con, weekly_query(f, week_start))
