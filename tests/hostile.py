@@ -748,28 +748,46 @@ def cli_command(case: Case, path: Path, db: Path, mapping: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def run_cli(cmd: list[str], timeout: float = 300) -> tuple[int, str, str, int]:
-    """(exit code, stdout, stderr, peak RSS in MB) of one CLI run; the peak is the kernel's
-    figure for that process alone (``os.wait4``), not for the test runner."""
-    import signal
-    import time
+#: Runs ``python -m analytics ARGS`` and, at exit, writes the process's own peak RSS (VmHWM, the
+#: kernel's high-water mark of this process's memory since its exec) to the file in argv[1].
+_MEASURED = """
+import atexit, runpy, sys
+out = sys.argv.pop(1)
+def peak():
+    with open('/proc/self/status') as fh:
+        kb = next(line.split()[1] for line in fh if line.startswith('VmHWM:'))
+    with open(out, 'w') as fh:
+        fh.write(kb)
+atexit.register(peak)
+sys.argv[0] = 'analytics'
+runpy.run_module('analytics', run_name='__main__', alter_sys=True)
+"""
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                os.kill(proc.pid, signal.SIGKILL)
-                os.wait4(proc.pid, 0)
-                raise TimeoutError(" ".join(cmd))
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+
+def run_cli(cmd: list[str], timeout: float = 300) -> tuple[int, str, str, int]:
+    """(exit code, stdout, stderr, peak RSS in MB) of one CLI run. The peak is the CLI process's
+    own (VmHWM after its exec). Not ``wait4``'s ru_maxrss: Linux carries the parent's memory at
+    fork into the child's figure, so a large test runner (chdb loaded in it) would inflate it."""
+    import signal
+
+    assert cmd[1:3] == ["-m", "analytics"], cmd
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile() as out, \
+            tempfile.TemporaryFile() as err:  # fmt: skip
+        hwm = Path(tmp) / "vmhwm"
+        measured = [cmd[0], "-c", _MEASURED, str(hwm), *cmd[3:]]
+        proc = subprocess.Popen(measured, cwd=ROOT, stdout=out, stderr=err)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise TimeoutError(" ".join(cmd)) from None
         out.seek(0)
         err.seek(0)
-        return proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss // 1024
+        if not hwm.exists():  # killed before its exit handlers: no figure, and no pass
+            raise RuntimeError(f"the CLI did not report its peak memory: {' '.join(cmd)}")
+        peak_kb = int(hwm.read_text())
+        return proc.returncode, out.read().decode(), err.read().decode(), peak_kb // 1024
 
 
 def main() -> None:
