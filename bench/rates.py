@@ -100,7 +100,9 @@ def breakdown_rows(groups: list[dict[str, Any]], cohort: bool) -> list[dict[str,
     client has a deal value; the five rates with their intervals and tests (cohort only)."""
     rows = []
     for g in groups:
-        row = {k: int(g[k] or 0) for k in ("leads", "mql", "sql", "opportunity", "won")}
+        row: dict[str, Any] = {
+            k: int(g[k] or 0) for k in ("leads", "mql", "sql", "opportunity", "won")
+        }
         row["key"] = g["key"]
         unknown = row["won"] > 0 and not g["valued"]
         row["revenue"] = None if unknown else float(g["revenue"] or 0)
