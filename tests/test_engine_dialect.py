@@ -142,3 +142,45 @@ def test_what_the_seam_cannot_carry_is_an_error_not_a_guess():
         to_clickhouse("SELECT ?", [object()])
     with pytest.raises(TranslationError):
         to_clickhouse("SELECT ? + ?", [1])
+
+
+def _with_junk_under_null(kind, values: list[int], junk_at: int, width: int):
+    """An Arrow array whose NULL at ``junk_at`` hides ``values[junk_at]`` (as DuckDB's may)."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = np.array(values, dtype=f"int{width}")
+    validity = pa.array([i != junk_at for i in range(len(values))]).buffers()[1]
+    return pa.Array.from_buffers(kind, len(values), [validity, pa.py_buffer(data.tobytes())], 1)
+
+
+def test_null_slots_are_zeroed_and_stay_null():
+    import pyarrow as pa
+
+    from analytics.engine.clickhouse import zero_null_slots
+
+    days = _with_junk_under_null(pa.date32(), [19000, -842994032, 19001], 1, 32)
+    stamps = _with_junk_under_null(pa.timestamp("us"), [5, 7_000_000_000_000_000_000, 6], 1, 64)
+    names = pa.array(["a", None, "c"])
+    clean = zero_null_slots(pa.table({"d": days, "t": stamps, "n": names}).slice(0, 3))
+    assert clean.column("d").to_pylist() == [date(2022, 1, 8), None, date(2022, 1, 9)]
+    assert clean.column("t").to_pylist()[1] is None
+    underneath = memoryview(clean.column("d").combine_chunks().buffers()[1]).cast("i")
+    assert list(underneath[:3]) == [19000, 0, 19001]
+    assert clean.column("n").to_pylist() == ["a", None, "c"]
+
+
+def test_a_null_date_with_junk_underneath_copies_into_clickhouse():
+    # The CI failure of stop 9: a NULL campaigns.end_date whose Arrow slot held -842994032 made
+    # chdb refuse the whole copy ("out of allowed Date32 range").
+    import pyarrow as pa
+
+    con = clickhouse_con()
+    ids = pa.array(["c1", "c2"])
+    ends = _with_junk_under_null(pa.date32(), [-842994032, 20000], 0, 32)
+    con.backend.insert_arrow(
+        "campaigns",
+        pa.table({"campaign_id": ids, "name": ids, "channel": ["other"] * 2, "end_date": ends}),
+    )
+    got = rows(con, "SELECT campaign_id, end_date FROM campaigns ORDER BY campaign_id")
+    assert got == [("c1", None), ("c2", date(2024, 10, 4))]

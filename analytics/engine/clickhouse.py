@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import store
 from analytics.engine.dialect import QUERY_SETTINGS, param_text, to_clickhouse_statements
@@ -118,12 +119,48 @@ class ChdbBackend:
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
-        frame = data  # noqa: F841 - read by chdb's Python() table function (Arrow keeps NULLs)
+        frame = zero_null_slots(data)  # noqa: F841 - read by chdb's Python() table function
         columns = ", ".join(f"`{c}`" for c in data.column_names)
         self._run(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM Python(frame)", "CSV", {})
 
     def close(self) -> None:
         return None  # the session lives for the process (one per path)
+
+
+_INTS: Final[dict[int, pa.DataType]] = {
+    8: pa.int8(),
+    16: pa.int16(),
+    32: pa.int32(),
+    64: pa.int64(),
+}
+
+
+def zero_null_slots(data: pa.Table) -> pa.Table:
+    """``data`` with the value under every NULL of a fixed-width column set to zero.
+
+    Arrow leaves the bytes under a NULL undefined (DuckDB's export leaves whatever was in
+    memory), and chdb's ``Python()`` reader range-checks a Date32 before it looks at the
+    validity bitmap: a NULL ``end_date`` whose slot held -842994032 failed a copy at random.
+    The validity bitmap is kept, so NULLs stay NULL.
+    """
+    columns = []
+    for column in data.columns:
+        kind = column.type
+        fixed = (
+            pa.types.is_temporal(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind)
+        )
+        if not fixed or kind.bit_width not in _INTS or column.null_count == 0:
+            columns.append(column)
+            continue
+        values = column.combine_chunks()
+        filled = pc.fill_null(values.view(_INTS[kind.bit_width]), 0)  # same bytes, read as ints
+        valid = pc.is_valid(values)
+        columns.append(
+            pa.Array.from_buffers(
+                kind, len(values), [valid.buffers()[1], filled.buffers()[1]], values.null_count
+            )
+        )
+    return pa.table(columns, names=data.column_names)
 
 
 class ServerBackend:
@@ -154,7 +191,7 @@ class ServerBackend:
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         with self._lock:
-            self._client.insert_arrow(table, data)
+            self._client.insert_arrow(table, zero_null_slots(data))  # a server may check too
 
     def close(self) -> None:
         self._client.close()
