@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH_TODAY, ROOT, VARIANTS, WORK
+from bench.appserver import free_port, start_app, stop
+from bench.common import BENCH_TODAY, VARIANTS, WORK
 
 CHROMIUM = os.environ.get("VORONKA_CHROMIUM", "/usr/bin/chromium")
 
@@ -41,12 +38,6 @@ def missing() -> str | None:
     except ImportError:
         return "playwright is not installed (pip install -r requirements-dev.txt)"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _peak_rss_mb(pid: int) -> float | None:
@@ -127,38 +118,14 @@ def _one_page(
     timeout_s: float,
     work: Path,
 ) -> dict:
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    port = free_port()
     base = f"http://127.0.0.1:{port}/" + ("" if info["default"] else info["url_path"])
     variants = list(VARIANTS)[: 1 if info.get("first_variant_only") else None]
     out: dict[str, Any] = {"title": info["title"], "path": info["path"]}
-    log = open(work / f"streamlit-{port}.log", "w")  # noqa: SIM115
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
+    proc = None
     try:
-        deadline = start + timeout_s
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.perf_counter() > deadline:
-                    raise RuntimeError("the app did not answer its health check") from None
-                time.sleep(0.05)
+        proc = start_app(port, env, work / f"streamlit-{port}.log", timeout=timeout_s)
         out["server_start_s"] = time.perf_counter() - start
         for i, variant in enumerate(variants):
             context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -188,11 +155,6 @@ def _one_page(
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"[:500]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        if proc is not None:
+            stop(proc)
     return out

@@ -51,6 +51,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.appserver import free_port, start_app, stop
 from bench.common import BENCH_TODAY, ROOT
 
 CHROMIUM = os.environ.get("VORONKA_CHROMIUM", "/usr/bin/chromium")
@@ -280,14 +281,6 @@ def count_leads(db: Path, prefix: str = "") -> int:
         con.close()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _children(pid: int) -> list[int]:
     """``pid`` and all its descendants (from /proc)."""
     parents: dict[int, list[int]] = {}
@@ -357,54 +350,12 @@ class Sampler:
 
 def start_server(db: Path, port: int, log: Path, runlog: Path) -> subprocess.Popen[bytes]:
     """The app on ``port``, through :mod:`bench.load_server` (script run times to ``runlog``)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "bench.load_server",
-        "run",
-        "dashboard.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
     env = {
-        **os.environ,
         "VORONKA_DB": str(db),
         "VORONKA_TODAY": BENCH_TODAY.isoformat(),
         "VORONKA_LOAD_RUNLOG": str(runlog),
     }
-    out = log.open("wb")
-    try:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    finally:
-        out.close()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    return proc
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop(proc)
-            raise RuntimeError(f"the app did not start; see {log}")
-        time.sleep(0.2)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return start_app(port, env, log, runner="bench.load_server")
 
 
 # --------------------------------------------------------------------------------------------
@@ -912,7 +863,7 @@ def run_load(cfg: LoadConfig) -> dict[str, Any]:
             files[f"cli{k}"] = tmp / f"cli-leads-{k}.csv"
             write_leads_csv(files[f"cli{k}"], cfg.cli_rows, f"LOADCLI{k}-", cfg.seed + k + 1)
         leads_before = count_leads(db)
-        port = _free_port()
+        port = free_port()
         log = cfg.out / "streamlit.log"
         runlog = cfg.out / "server-runs.jsonl"
         runlog.unlink(missing_ok=True)
