@@ -340,3 +340,41 @@ def test_one_query_breakdowns_on_an_empty_database(empty_con):
     b = quality_breakdowns(empty_con, Q1)
     assert b.segment.empty and b.source.empty and b.owner.empty
     assert (b.bant["leads"] == 0).all()
+
+
+def test_one_query_breakdowns_with_null_keys_and_a_client_without_deal_value(q1):
+    """The sets are formed over the leads grouped by (segment, source, owner, BANT count[,
+    stage]) first. Two clients of Vera, created in Q1, with no source, no company size and no
+    BANT: vera_blank has no deal value, vera_valued 1000.
+    Cohort: owner Vera 2, 2, 2, 2, 2 (revenue 1000: the unknown value is left out, as in the
+    funnel); source None (a real missing value, not a set's rollup) = the same two leads;
+    unknown_size = organic_mql (1, 1, 0, 0, 0) + both = 3, 3, 2, 2, 2, revenue 1000; BANT not
+    recorded: at "lead" 3 + 2 = 5, at "won" won_skipped_sql + both = 3. Every set adds up to
+    the funnel: 10 leads, 4 clients.
+    Activity: Vera's leads are created and won in Q1 with no other dates: 2, 0, 0, 0, 2,
+    revenue 1000."""
+    from analytics.metrics.quality import quality_breakdowns
+
+    for lead_id, created, won, value in (
+        ("vera_blank", "2026-02-02 10:00:00", "2026-02-20 10:00:00", None),
+        ("vera_valued", "2026-02-03 10:00:00", "2026-02-21 10:00:00", 1000),
+    ):
+        add_lead(q1, lead_id, created, "won", "won", owner="Vera", won_at=won, deal_value=value)
+    b = quality_breakdowns(q1, Q1)
+    owner = by_key(b.owner)
+    assert counts(owner["Vera"]) == (2, 2, 2, 2, 2) and owner["Vera"]["revenue"] == 1000.0
+    blank = b.source[b.source["key"].isna()]
+    assert len(blank) == 1 and counts(blank.iloc[0]) == (2, 2, 2, 2, 2)
+    assert blank.iloc[0]["revenue"] == 1000.0
+    assert list(b.source["key"].dropna()) == ["lead_form", "event", "callback", "referral"]
+    unknown = by_key(b.segment)["unknown_size"]
+    assert counts(unknown) == (3, 3, 2, 2, 2) and unknown["revenue"] == 1000.0
+    bant = {
+        (r["stage"], None if pd.isna(r["bant_count"]) else int(r["bant_count"])): r["leads"]
+        for r in b.bant.to_dict(orient="records")
+    }
+    assert bant[("lead", None)] == 5 and bant[("won", None)] == 3
+    for part in (b.segment, b.source, b.owner):
+        assert int(part["leads"].sum()) == 10 and int(part["won"].sum()) == 4
+    act = by_key(quality_breakdowns(q1, Q1.with_mode("activity")).owner)
+    assert counts(act["Vera"]) == (2, 0, 0, 0, 2) and act["Vera"]["revenue"] == 1000.0

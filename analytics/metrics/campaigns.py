@@ -64,9 +64,9 @@ def _group_key(by: str) -> Sql:
 def _lead_counts(f: Filters) -> Sql:
     return stage_counts_sql(
         f,
-        keys=["l.campaign_id"],
+        keys={"campaign_id": "l.campaign_id"},
         conds=["l.campaign_id IS NOT NULL"],
-        extra=["any_value(l.channel) AS lead_channel"],
+        extra={"lead_channel": ("any_value", "l.channel")},
     )
 
 

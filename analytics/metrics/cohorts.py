@@ -9,7 +9,8 @@ import duckdb
 import pandas as pd
 
 from analytics.filters import Filters, in_period, lead_conditions
-from analytics.metrics._common import frame, reached
+from analytics.metrics._common import frame
+from analytics.metrics.breakdown import reached_counts
 from analytics.model import STAGES
 from analytics.sql import Query, Sql, join, where
 from analytics.weeks import DEFAULT_WEEK_START, WeekStart, week_label_sql, week_trunc_sql
@@ -20,8 +21,6 @@ COHORT_STAGES = STAGES[1:]
 
 def cohorts_query(f: Filters, week_start: WeekStart = DEFAULT_WEEK_START) -> Query:
     conds = [*lead_conditions(f, "l"), in_period("l.created_at", f)]
-    counts: list[Sql] = [Sql("count(*) AS leads")]
-    counts += ["count(*) FILTER (WHERE " + reached(s) + f") AS {s}" for s in COHORT_STAGES]
     lo = (
         Sql(week_trunc_sql("?::DATE", week_start), (f.date_from,))
         if f.date_from
@@ -36,12 +35,12 @@ def cohorts_query(f: Filters, week_start: WeekStart = DEFAULT_WEEK_START) -> Que
         f",\n       c.{s} / nullif(c.leads, 0)::DOUBLE AS share_{s}" for s in COHORT_STAGES
     )
     sql = (
-        "WITH agg AS (\n"
-        f"  SELECT {week_trunc_sql('l.created_at', week_start)} AS week, "
-        + join(counts, ", ")
-        + "\n  FROM leads l "
+        # grouped by (week, stage) first: "reached S" is summed over those rows (reached_counts)
+        "WITH agg AS (\n  SELECT s.week, " + join(reached_counts("s"), ", ") + "\n  FROM (\n"
+        f"    SELECT {week_trunc_sql('l.created_at', week_start)} AS week, l.stage AS stage, "
+        "count(*) AS n\n    FROM leads l "
         + where(conds)
-        + "\n  GROUP BY 1\n),\n"
+        + "\n    GROUP BY ALL\n  ) s\n  GROUP BY s.week\n),\n"
         "bounds AS (SELECT " + lo + " AS lo, " + hi + " AS hi),\n"
         "weeks AS (\n  SELECT unnest(generate_series(lo::TIMESTAMP, hi::TIMESTAMP, INTERVAL 7 DAY))"
         "::DATE AS week\n  FROM bounds WHERE lo IS NOT NULL\n),\n"

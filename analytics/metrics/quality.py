@@ -75,7 +75,7 @@ _RATES_SQL = (
 
 
 def conversion_by_query(f: Filters, by: str) -> Query:
-    counts = stage_counts_sql(f, keys=[_breakdown_key(f, by) + " AS key"])
+    counts = stage_counts_sql(f, keys={"key": _breakdown_key(f, by)})
     sql = (
         "WITH g AS (\n  " + counts + "\n)\n"
         "SELECT key, " + _RATES_SQL + "\nFROM g\nORDER BY leads DESC, key NULLS LAST"
@@ -154,9 +154,11 @@ def compare_segments(
 
 
 def temperature_by_stage_query(f: Filters) -> Query:
-    bucket = f"CASE WHEN {recorded_sql()} THEN {bant_count_sql('l')} END AS bant_count"
+    bucket = f"CASE WHEN {recorded_sql()} THEN {bant_count_sql('l')} END"
     return Query(
-        "SELECT * FROM (\n  " + stage_counts_sql(f, keys=[bucket]) + "\n)\nORDER BY bant_count",
+        "SELECT * FROM (\n  "
+        + stage_counts_sql(f, keys={"bant_count": bucket})
+        + "\n)\nORDER BY bant_count",
         "BANT count by stage",
     )
 
@@ -219,15 +221,19 @@ class QualityBreakdowns:
 
 
 def quality_breakdowns_query(f: Filters) -> Query:
-    keys: list[Sql | str] = [
-        segment_sql(f, "l") + " AS segment",
-        "l.source AS source",
-        "l.owner AS owner",
-        f"CASE WHEN {recorded_sql()} THEN {bant_count_sql('l')} END AS bant_count",
-        "grouping(segment, source, owner, bant_count) AS grouping_id",
-    ]
+    keys: dict[str, Sql | str] = {
+        "segment": segment_sql(f, "l"),
+        "source": "l.source",
+        "owner": "l.owner",
+        "bant_count": f"CASE WHEN {recorded_sql()} THEN {bant_count_sql('l')} END",
+    }
+    # the sets are formed over the leads aggregated by all four keys (and stage): a few
+    # thousand rows, not every lead of the view hashed once per set
     counts = stage_counts_sql(
-        f, keys, group_by="GROUPING SETS ((segment), (source), (owner), (bant_count))"
+        f,
+        keys,
+        head=["grouping(segment, source, owner, bant_count) AS grouping_id"],
+        group_by="GROUPING SETS ((segment), (source), (owner), (bant_count))",
     )
     sql = (
         "WITH g AS (\n  " + counts + "\n)\n"

@@ -9,6 +9,7 @@ import pandas as pd
 
 from analytics.filters import Filters, cost_conditions, in_period, lead_conditions
 from analytics.metrics._common import number, ratio, reached
+from analytics.metrics.breakdown import reached_counts
 from analytics.model import STAGE_TIMESTAMP, STAGES, Stage, previous_stage
 from analytics.sql import Query, Sql, join, where
 
@@ -114,19 +115,22 @@ class Summary:
 def summary_query(f: Filters) -> Query:
     lead_where = lead_conditions(f, "l")
     cols: list[Sql] = []
+    source = Sql("leads l")
     if f.mode == "cohort":
-        lead_where = [*lead_where, in_period("l.created_at", f)]
-        cols.append(Sql("count(*) AS n_lead"))
-        for stage in STAGES[1:]:
-            cols.append("count(*) FILTER (WHERE " + reached(stage) + f") AS n_{stage}")
+        # grouped by stage first: "reached S" is then summed over five rows (reached_counts)
+        by_stage = (
+            "SELECT l.stage AS stage, count(*) AS n, sum(l.deal_value) AS v, "
+            "count(l.deal_value) AS nv\n  FROM leads l\n  "
+            + where([*lead_where, in_period("l.created_at", f)])
+            + "\n  GROUP BY l.stage"
+        )
+        source = "(\n  " + by_stage + "\n) s"
+        lead_where = []
+        cols += reached_counts("s", {s: f"n_{s}" for s in STAGES})
         for stage in STAGES:
             cols.append(Sql(f"0 AS undated_{stage}"))
-        cols.append(Sql("sum(l.deal_value) FILTER (WHERE l.stage = 'won') AS revenue"))
-        cols.append(
-            Sql(
-                "count(*) FILTER (WHERE l.stage = 'won' AND l.deal_value IS NOT NULL) AS valued_won"
-            )
-        )
+        cols.append(Sql("sum(s.v) FILTER (WHERE s.stage = 'won') AS revenue"))
+        cols.append(Sql("coalesce(sum(s.nv) FILTER (WHERE s.stage = 'won'), 0) AS valued_won"))
     else:
         created = in_period("l.created_at", f)
         for stage in STAGES:
@@ -153,7 +157,9 @@ def summary_query(f: Filters) -> Query:
         if f.date_from or f.date_to:
             any_in_period = join([in_period(f"l.{STAGE_TIMESTAMP[s]}", f) for s in STAGES], " OR ")
             lead_where = [*lead_where, "(" + any_in_period + ")"]
-    leads_part = "SELECT " + join(cols, ",\n       ") + "\nFROM leads l\n" + where(lead_where)
+    leads_part = (
+        "SELECT " + join(cols, ",\n       ") + "\nFROM " + source + "\n" + where(lead_where)
+    )
     if f.costs_defined:
         costs_part = (
             "SELECT sum(cc.spend) AS spend, sum(cc.impressions) AS impressions, "
