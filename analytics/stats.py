@@ -11,6 +11,10 @@ nothing reads leads. Undefined cases (no trials, nothing to compare with) give N
   "too few to judge" rule: fewer than :data:`MIN_SAMPLE` trials on either side gives no verdict.
 - :func:`cost_interval`: the 95% interval of a cost per success (e.g. cost per MQL), derived from
   the Wilson interval of the success rate (see its docstring for the derivation).
+
+Each has a column form (:func:`wilson_columns`, :func:`z_test_columns`, :func:`compare_columns`,
+:func:`cost_columns`) that does the same arithmetic on whole numpy columns, for tables of
+thousands of campaigns; the one-value functions call them, so there is one formula of each.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Final, Literal
+
+import numpy as np
+import numpy.typing as npt
 
 #: Two-sided 95%: the 97.5th percentile of the standard normal distribution (1.959964...).
 Z95: Final[float] = NormalDist().inv_cdf(0.975)
@@ -40,18 +47,38 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
         half   = z / (1 + k) * sqrt(p (1 - p) / trials + z^2 / (4 trials^2))
         interval = [centre - half, centre + half], clipped to [0, 1] against rounding.
     """
-    if trials < 0 or successes < 0 or successes > trials:
-        raise ValueError(f"need 0 <= successes <= trials, got {successes} of {trials}")
+    low, high = wilson_columns(np.array([successes]), np.array([trials]), z)
     if trials == 0:
         return None
-    n = float(trials)
-    p = successes / n
-    k = z * z / n
-    centre = (p + k / 2) / (1 + k)
-    half = z / (1 + k) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == trials else min(1.0, centre + half)
-    return low, high
+    return float(low[0]), float(high[0])
+
+
+Floats = npt.NDArray[np.float64]
+
+
+def _counts(x: npt.ArrayLike, n: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], Floats]:
+    xs, ns = np.asarray(x, dtype=np.int64), np.asarray(n, dtype=np.int64)
+    bad = (ns < 0) | (xs < 0) | (xs > ns)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"need 0 <= successes <= trials, got {xs[i]} of {ns[i]}")
+    return xs, ns.astype(np.float64)
+
+
+def wilson_columns(
+    successes: npt.ArrayLike, trials: npt.ArrayLike, z: float = Z95
+) -> tuple[Floats, Floats]:
+    """:func:`wilson_interval` of each pair: (lows, highs), NaN where there are no trials."""
+    x, n = _counts(successes, trials)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        k = z * z / n
+        centre = (p + k / 2) / (1 + k)
+        half = z / (1 + k) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low = np.where(x == 0, 0.0, np.maximum(0.0, centre - half))
+        high = np.where(x == n, 1.0, np.minimum(1.0, centre + half))
+    none = n == 0
+    return np.where(none, np.nan, low), np.where(none, np.nan, high)
 
 
 @dataclass(frozen=True)
@@ -71,19 +98,26 @@ def two_proportion_z_test(x1: int, n1: int, x2: int, n2: int) -> ZTest | None:
     z = (x1/n1 - x2/n2) / se; p = 2 (1 - Phi(|z|)). When everybody or nobody succeeded in both
     groups (pooled 0 or 1) the rates are equal and there is nothing to test: z = 0, p = 1.
     """
-    for x, n in ((x1, n1), (x2, n2)):
-        if n < 0 or x < 0 or x > n:
-            raise ValueError(f"need 0 <= successes <= trials, got {x} of {n}")
+    z, p_value = z_test_columns(np.array([x1]), np.array([n1]), np.array([x2]), np.array([n2]))
     if n1 == 0 or n2 == 0:
         return None
-    r1, r2 = x1 / n1, x2 / n2
-    pooled = (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return ZTest(r1, r2, 0.0, 1.0)
-    z = (r1 - r2) / se
-    p_value = math.erfc(abs(z) / math.sqrt(2))  # = 2 (1 - Phi(|z|))
-    return ZTest(r1, r2, z, p_value)
+    return ZTest(x1 / n1, x2 / n2, float(z[0]), float(p_value[0]))
+
+
+def z_test_columns(
+    x1: npt.ArrayLike, n1: npt.ArrayLike, x2: npt.ArrayLike, n2: npt.ArrayLike
+) -> tuple[Floats, Floats]:
+    """:func:`two_proportion_z_test` of each row: (z, two-sided p), NaN where a side has no
+    trials; z = 0 and p = 1 where the pooled rate is 0 or 1."""
+    a, na = _counts(x1, n1)
+    b, nb = _counts(x2, n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (a + b) / (na + nb)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+        z = np.where(se == 0, 0.0, (a / na - b / nb) / se)
+    p_value = np.array([1.0 if v == 0 else math.erfc(abs(v) / math.sqrt(2)) for v in z.tolist()])
+    none = (na == 0) | (nb == 0)
+    return np.where(none, np.nan, z), np.where(none, np.nan, p_value)
 
 
 @dataclass(frozen=True)
@@ -110,19 +144,38 @@ def compare_to_rest(
     approximation of the test is poor); otherwise "higher" / "lower" when the two-sided p-value is
     below ``alpha``, else "no_difference".
     """
-    rest_x, rest_n = total_successes - successes, total_trials - trials
-    if rest_n < 0 or rest_x < 0:
+    verdicts, rests, pvalues = compare_columns(
+        np.array([successes]), np.array([trials]), total_successes, total_trials, min_sample, alpha
+    )
+    rest = None if np.isnan(rests[0]) else float(rests[0])
+    p_value = None if np.isnan(pvalues[0]) else float(pvalues[0])
+    return Comparison(verdicts[0], rest, p_value)
+
+
+def compare_columns(
+    successes: npt.ArrayLike,
+    trials: npt.ArrayLike,
+    total_successes: int,
+    total_trials: int,
+    min_sample: int = MIN_SAMPLE,
+    alpha: float = ALPHA,
+) -> tuple[list[Verdict], Floats, Floats]:
+    """:func:`compare_to_rest` of each row against the totals: (verdicts, rest rates, p-values),
+    NaN where :func:`compare_to_rest` gives None."""
+    x, n = _counts(successes, trials)
+    rest_x, rest_n = total_successes - x, total_trials - n
+    if (rest_n < 0).any() or (rest_x < 0).any():
         raise ValueError("the totals must include the group")
-    rest_rate = rest_x / rest_n if rest_n else None
-    if rest_n == 0:
-        return Comparison("no_rest", None, None)
-    if trials < min_sample or rest_n < min_sample:
-        return Comparison("too_few", rest_rate, None)
-    test = two_proportion_z_test(successes, trials, rest_x, rest_n)
-    assert test is not None  # both sides have trials here
-    if test.p_value < alpha:
-        return Comparison("higher" if test.z > 0 else "lower", rest_rate, test.p_value)
-    return Comparison("no_difference", rest_rate, test.p_value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest_rate = np.where(rest_n == 0, np.nan, rest_x / rest_n)
+    z, p_value = z_test_columns(x, n.astype(np.int64), rest_x, rest_n.astype(np.int64))
+    too_few = (n < min_sample) | (rest_n < min_sample)
+    verdict = np.where(p_value < alpha, np.where(z > 0, "higher", "lower"), "no_difference")
+    verdict = np.where(too_few, "too_few", verdict)
+    verdict = np.where(rest_n == 0, "no_rest", verdict)
+    tested = ~too_few & (rest_n != 0)
+    verdicts: list[Verdict] = verdict.tolist()
+    return verdicts, rest_rate, np.where(tested, p_value, np.nan)
 
 
 def cost_interval(
@@ -138,13 +191,25 @@ def cost_interval(
     interval has no upper end (None): the data cannot rule out any cost, however high.
     Returns None when there are no trials (no rate, no cost per success).
     """
-    if spend < 0:
-        raise ValueError(f"spend cannot be negative, got {spend}")
-    interval = wilson_interval(successes, trials, z)
-    if interval is None:
+    low, high = cost_columns(np.array([spend]), np.array([trials]), np.array([successes]), z)
+    if np.isnan(low[0]):
         return None
-    if spend == 0:
-        return 0.0, 0.0  # free leads: every MQL costs nothing, whatever the yield
-    p_low, p_high = interval
-    cost_per_trial = spend / trials
-    return cost_per_trial / p_high, None if p_low == 0 else cost_per_trial / p_low
+    return float(low[0]), None if np.isnan(high[0]) else float(high[0])
+
+
+def cost_columns(
+    spend: npt.ArrayLike, trials: npt.ArrayLike, successes: npt.ArrayLike, z: float = Z95
+) -> tuple[Floats, Floats]:
+    """:func:`cost_interval` of each row: (lows, highs), NaN where it gives None (no trials, or
+    no upper end). A NaN spend (unknown) gives NaN too."""
+    money = np.asarray(spend, dtype=np.float64)
+    if (money < 0).any():
+        raise ValueError(f"spend cannot be negative, got {money[money < 0][0]}")
+    p_low, p_high = wilson_columns(successes, trials, z)
+    n = np.asarray(trials, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_trial = money / n
+        low = np.where(money == 0, 0.0, per_trial / p_high)
+        high = np.where(money == 0, 0.0, np.where(p_low == 0, np.nan, per_trial / p_low))
+    none = np.isnan(p_low) | np.isnan(money)
+    return np.where(none, np.nan, low), np.where(none, np.nan, high)

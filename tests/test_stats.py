@@ -17,9 +17,12 @@ import pytest
 from analytics.stats import (
     MIN_SAMPLE,
     Z95,
+    compare_columns,
     compare_to_rest,
+    cost_columns,
     cost_interval,
     two_proportion_z_test,
+    wilson_columns,
     wilson_interval,
 )
 
@@ -159,3 +162,40 @@ def test_interval_shrinks_with_more_data():
     big = wilson_interval(400, 1000)
     assert (big[1] - big[0]) < (small[1] - small[0]) / 5
     assert math.isclose(sum(big) / 2, 0.4, abs_tol=0.001)
+
+
+def test_column_forms_give_each_row_what_the_one_value_functions_give():
+    # Every (successes, trials) with trials <= 40 in one table, against totals that make some
+    # rows "too few", some tested, and the last row the whole rest: the columns must give each
+    # row exactly the answer it gets alone (no mixing of rows, the same None cases).
+    pairs = [(x, n) for n in range(0, 41) for x in range(0, n + 1)]
+    xs = [x for x, _ in pairs] + [500]
+    ns = [n for _, n in pairs] + [2000]
+    tx, tn = sum(xs), sum(ns)
+    spend = [float(13 * i % 7) * 100.0 for i in range(len(xs))]  # zeros among them
+    lows, highs = wilson_columns(xs, ns)
+    verdicts, rests, pvalues = compare_columns(xs, ns, tx, tn)
+    cost_lows, cost_highs = cost_columns(spend, ns, xs)
+
+    def none(v: float) -> float | None:
+        return None if math.isnan(v) else float(v)
+
+    for i, (x, n) in enumerate(zip(xs, ns, strict=True)):
+        interval = wilson_interval(x, n)
+        assert (none(lows[i]), none(highs[i])) == (interval or (None, None))
+        alone = compare_to_rest(x, n, tx, tn)
+        assert (verdicts[i], none(rests[i]), none(pvalues[i])) == (
+            alone.verdict,
+            alone.rest_rate,
+            alone.p_value,
+        )
+        cost = cost_interval(spend[i], n, x)
+        assert (none(cost_lows[i]), none(cost_highs[i])) == (cost or (None, None))
+    assert set(verdicts) == {"too_few", "higher", "lower", "no_difference"}
+
+
+def test_column_forms_refuse_impossible_counts():
+    with pytest.raises(ValueError, match="5 of 3"):
+        wilson_columns([1, 5], [2, 3])
+    with pytest.raises(ValueError, match="include the group"):
+        compare_columns([1, 2], [2, 3], 1, 4)  # the second row has more MQL than the total

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from analytics.filters import Filters, in_period, lead_conditions
 from analytics.metrics._common import reached
 from analytics.model import STAGE_TIMESTAMP, STAGES, Stage
 from analytics.sql import Sql, join, where
-from analytics.stats import compare_to_rest, cost_interval, wilson_interval
+from analytics.stats import compare_columns, cost_columns, wilson_columns
 
 #: Output column of each stage's count.
 COUNT_COLUMNS: dict[Stage, str] = {
@@ -142,31 +143,22 @@ def add_rate_stats(
     the previous one) fills the columns with None: no interval is honest there.
     """
     out = df.copy()
-    lows: list[float | None] = []
-    highs: list[float | None] = []
-    rests: list[float | None] = []
-    verdicts: list[str | None] = []
-    pvalues: list[float | None] = []
-    total_x = int(df[successes].sum()) if enabled and len(df) else 0
-    total_n = int(df[trials].sum()) if enabled and len(df) else 0
-    for x, n in zip(df[successes], df[trials], strict=True):
-        interval = wilson_interval(int(x), int(n)) if enabled else None
-        lows.append(interval[0] if interval else None)
-        highs.append(interval[1] if interval else None)
-        if enabled:
-            comparison = compare_to_rest(int(x), int(n), total_x, total_n)
-            rests.append(comparison.rest_rate)
-            verdicts.append(comparison.verdict)
-            pvalues.append(comparison.p_value)
-        else:
-            rests.append(None)
-            verdicts.append(None)
-            pvalues.append(None)
-    out[f"{rate}_low"] = pd.array(lows, dtype="Float64")
-    out[f"{rate}_high"] = pd.array(highs, dtype="Float64")
-    out[f"{rate}_rest"] = pd.array(rests, dtype="Float64")
+    rows = len(df)
+    verdicts: list[str | None]
+    if enabled and rows:
+        x = df[successes].to_numpy(dtype=np.int64)
+        n = df[trials].to_numpy(dtype=np.int64)
+        low, high = wilson_columns(x, n)
+        found, rest, p_value = compare_columns(x, n, int(x.sum()), int(n.sum()))
+        verdicts = list(found)
+    else:
+        low = high = rest = p_value = np.full(rows, np.nan)
+        verdicts = [None] * rows
+    out[f"{rate}_low"] = pd.array(low, dtype="Float64")
+    out[f"{rate}_high"] = pd.array(high, dtype="Float64")
+    out[f"{rate}_rest"] = pd.array(rest, dtype="Float64")
     out[f"{rate}_verdict"] = pd.array(verdicts, dtype="string")
-    out[f"{rate}_p"] = pd.array(pvalues, dtype="Float64")
+    out[f"{rate}_p"] = pd.array(p_value, dtype="Float64")
     return out
 
 
@@ -177,14 +169,15 @@ def add_cost_interval(
     :func:`analytics.stats.cost_interval`); None without spend, without trials, or when disabled;
     ``<cost>_high`` is None when the interval has no upper end (no successes)."""
     out = df.copy()
-    lows: list[float | None] = []
-    highs: list[float | None] = []
-    for s, n, x in zip(df[spend], df[trials], df[successes], strict=True):
-        interval = None
-        if enabled and s is not None and not pd.isna(s):
-            interval = cost_interval(float(s), int(n), int(x))
-        lows.append(interval[0] if interval else None)
-        highs.append(interval[1] if interval else None)
-    out[f"{cost}_low"] = pd.array(lows, dtype="Float64")
-    out[f"{cost}_high"] = pd.array(highs, dtype="Float64")
+    rows = len(df)
+    low = high = np.full(rows, np.nan)
+    if enabled and rows:
+        money = pd.to_numeric(df[spend], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        low, high = cost_columns(
+            money, df[trials].to_numpy(np.int64), df[successes].to_numpy(np.int64)
+        )
+    out[f"{cost}_low"] = pd.array(low, dtype="Float64")
+    out[f"{cost}_high"] = pd.array(high, dtype="Float64")
     return out
