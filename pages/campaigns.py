@@ -4,6 +4,7 @@ direction; cost against quality; chosen campaigns' funnels side by side."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -16,8 +17,8 @@ from analytics.formatting import currency_symbol, fmt_int, fmt_money, fmt_number
 from analytics.i18n import label, t
 from analytics.metrics.campaigns import GROUPINGS, campaigns_query
 from analytics.model import DIRECTIONS, STAGES
-from analytics.stats import MIN_SAMPLE
-from ui import url
+from analytics.stats import MIN_SAMPLE, VERDICTS
+from ui import rates, url
 from ui.charts import channel_color, stage_colors
 from ui.rates import (
     Panel,
@@ -25,6 +26,7 @@ from ui.rates import (
     dot_whisker,
     formatted_table,
     interval_text,
+    interval_texts,
     plot_text,
     separators,
     show_chart,
@@ -33,6 +35,9 @@ from ui.rates import (
 
 GROUPS = tuple(GROUPINGS)  # campaign, channel, direction
 MAX_COMPARE = 5
+#: The charts draw at most this many rows (the largest by RANKS); the table has every row.
+TOP = 25
+RANKS = ("spend", "leads", "mql")
 MONEY = ("spend", "cost_per_lead", "cost_per_mql", "cost_per_client", "revenue")
 COUNTS = {"lead": "leads", "mql": "mql", "sql": "sql", "opportunity": "opportunity", "won": "won"}
 
@@ -46,6 +51,7 @@ def seed_page_state() -> None:
         [
             ("cmp_group", "group", False, lambda v: v if v in GROUPS else None, "campaign"),
             ("cmp_pick", "compare", True, lambda v: v if v in known else None, None),
+            ("cmp_rank", "rank", False, lambda v: v if v in RANKS else None, "spend"),
         ],
     )
 
@@ -71,23 +77,19 @@ def group_selector(lang: str) -> str:
 
 def row_labels(df: pd.DataFrame, group: str, lang: str) -> list[str]:
     """What to call each row: the campaign's name (made unique), a channel's or direction's
-    name in the language; a missing key is "unknown"."""
+    name in the language; a missing key is "unknown". Column-wise: thousands of campaigns."""
     key = GROUPINGS[group]
-    out: list[str] = []
-    for row in df.to_dict(orient="records"):
-        code = row[key]
-        if code is None or (isinstance(code, float) and pd.isna(code)):
-            out.append(ui.tr("campaigns.unknown"))
-        elif group == "campaign":
-            out.append(str(row["name"]))
-        else:
-            out.append(label(group, str(code), lang))
-    seen: dict[str, int] = {}
-    for i, text in enumerate(out):  # two campaigns with one name: add the id
-        seen[text] = seen.get(text, 0) + 1
-        if seen[text] > 1 or out.count(text) > 1:
-            out[i] = f"{text} ({df.iloc[i][key]})"
-    return out
+    codes = df[key]
+    missing = codes.isna()
+    if group == "campaign":
+        out = df["name"].astype(str)
+    else:
+        names = {c: label(group, str(c), lang) for c in codes[~missing].unique()}
+        out = codes.map(names)
+    out = out.where(~missing, ui.tr("campaigns.unknown"))
+    twice = out.duplicated(keep=False)  # two campaigns with one name: add the id
+    out = out.where(~twice, out + " (" + codes.astype(str) + ")")
+    return list(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,6 +97,8 @@ def row_labels(df: pd.DataFrame, group: str, lang: str) -> list[str]:
 
 
 def comparison_table(df: pd.DataFrame, names: list[str], group: str, lang: str, cur: str) -> None:
+    """Every row of the grouping, sortable; built column by column (no per-row Python beyond a
+    string format), and above STYLED_MAX_ROWS rows formatted by the browser."""
     sym = currency_symbol(cur)
 
     def c(key: str, money: bool = False) -> str:
@@ -106,41 +110,48 @@ def comparison_table(df: pd.DataFrame, names: list[str], group: str, lang: str, 
     def pct(v: Any) -> str:
         return fmt_percent(v, lang)
 
+    verdicts = {v: verdict_text(v, lang) for v in VERDICTS}
+
+    def verdict_column(values: pd.Series) -> pd.Series:
+        return values.map(verdicts).fillna("–")
+
     first = c(group)
     t = pd.DataFrame({first: names})
     if group == "campaign":
-        t[c("channel")] = [label("channel", v, lang) if v else "–" for v in df["channel"]]
+        channels = {v: label("channel", v, lang) for v in df["channel"].dropna().unique() if v}
+        t[c("channel")] = df["channel"].map(channels).fillna("–")
     else:
         t[c("campaigns")] = df["campaigns"].astype("Int64")
-    t[c("spend", True)] = df["spend"]
-    t[c("impressions")] = df["impressions"]
-    t[c("clicks")] = df["clicks"]
-    t[c("ctr")] = df["ctr"]
-    t[c("leads")] = df["leads"]
-    t[c("cost_per_lead", True)] = df["cost_per_lead"]
-    t[c("mql")] = df["mql"]
-    t[c("mql_yield")] = df["mql_yield"]
-    t[c("mql_yield_ci")] = [
-        interval_text(lo, hi, pct, lang)
-        for lo, hi in zip(df["mql_yield_low"], df["mql_yield_high"], strict=True)
-    ]
-    t[c("mql_yield_vs")] = [verdict_text(v, lang) for v in df["mql_yield_verdict"]]
-    t[c("cost_per_mql", True)] = df["cost_per_mql"]
-    t[c("cost_per_mql_ci")] = [
-        interval_text(lo, hi, money, lang)
-        for lo, hi in zip(df["cost_per_mql_low"], df["cost_per_mql_high"], strict=True)
-    ]
-    t[c("sql")] = df["sql"]
-    t[c("mql_to_sql")] = df["mql_to_sql"]
-    t[c("mql_to_sql_ci")] = [
-        interval_text(lo, hi, pct, lang)
-        for lo, hi in zip(df["mql_to_sql_low"], df["mql_to_sql_high"], strict=True)
-    ]
-    t[c("mql_to_sql_vs")] = [verdict_text(v, lang) for v in df["mql_to_sql_verdict"]]
-    t[c("won")] = df["won"]
-    t[c("cost_per_client", True)] = df["cost_per_client"]
-    t[c("revenue", True)] = df["revenue"]
-    t[c("romi")] = df["romi"]
+
+    def col(name: str) -> pd.Series:
+        return df[name]
+
+    t[c("spend", True)] = col("spend")
+    t[c("impressions")] = col("impressions")
+    t[c("clicks")] = col("clicks")
+    t[c("ctr")] = col("ctr")
+    t[c("leads")] = col("leads")
+    t[c("cost_per_lead", True)] = col("cost_per_lead")
+    t[c("mql")] = col("mql")
+    t[c("mql_yield")] = col("mql_yield")
+    t[c("mql_yield_ci")] = interval_texts(
+        df["mql_yield_low"], df["mql_yield_high"], "percent", lang
+    )
+    t[c("mql_yield_vs")] = verdict_column(df["mql_yield_verdict"])
+    t[c("cost_per_mql", True)] = col("cost_per_mql")
+    t[c("cost_per_mql_ci")] = interval_texts(
+        df["cost_per_mql_low"], df["cost_per_mql_high"], "money", lang
+    )
+    t[c("sql")] = col("sql")
+    t[c("mql_to_sql")] = col("mql_to_sql")
+    t[c("mql_to_sql_ci")] = interval_texts(
+        df["mql_to_sql_low"], df["mql_to_sql_high"], "percent", lang
+    )
+    t[c("mql_to_sql_vs")] = verdict_column(df["mql_to_sql_verdict"])
+    t[c("won")] = col("won")
+    t[c("cost_per_client", True)] = col("cost_per_client")
+    t[c("revenue", True)] = col("revenue")
+    t[c("romi")] = col("romi")
 
     if df["spend"].isna().all():  # a lead-level filter: the note says why there is no cost
         cost = ("spend", "impressions", "clicks", "ctr", "cost_per_lead", "cost_per_mql")
@@ -149,13 +160,22 @@ def comparison_table(df: pd.DataFrame, names: list[str], group: str, lang: str, 
 
     ints = ("impressions", "clicks", "leads", "mql", "sql", "won", "campaigns")
     formats: dict[str, Any] = {c(k): (lambda v: fmt_int(v, lang)) for k in ints}
-    for k in ("spend", "cost_per_lead", "cost_per_mql", "cost_per_client", "revenue"):
+    # the same in the browser's number style, for a grouping of many rows
+    large: dict[str, dict[str, Any]] = {c(k): {"format": "localized", "step": 1} for k in ints}
+    for k in MONEY:
         formats[c(k, True)] = money
+        large[c(k, True)] = {"format": "localized", "step": 1}
+    for k in ("cost_per_lead", "cost_per_mql", "cost_per_client"):
+        large[c(k, True)] = {"format": "localized", "step": 0.01}
     for k in ("mql_yield", "mql_to_sql"):
         formats[c(k)] = pct
+        large[c(k)] = {"format": "percent", "step": 0.001}
     formats[c("ctr")] = lambda v: fmt_percent(v, lang, 2)
+    large[c("ctr")] = {"format": "percent", "step": 0.0001}
     formats[c("romi")] = lambda v: fmt_percent(v, lang, 0)
+    large[c("romi")] = {"format": "percent", "step": 0.01}
     formats = {k: v for k, v in formats.items() if k in t.columns}
+    large = {k: v for k, v in large.items() if k in t.columns}
     helps = {
         c("mql_yield_ci"): ui.tr("metrics.confidence_interval.definition"),
         c("mql_to_sql_ci"): ui.tr("metrics.confidence_interval.definition"),
@@ -164,16 +184,19 @@ def comparison_table(df: pd.DataFrame, names: list[str], group: str, lang: str, 
         c("cost_per_mql_ci"): ui.tr("metrics.cost_per_mql_interval.definition"),
     }
     height = 38 + 35 * min(len(t), 20) + 2  # up to 20 rows without an inner scroll bar
-    formatted_table(t, formats, pinned=[first], help_texts=helps, height=height)
-    st.caption(":material/swap_vert: " + ui.tr("campaigns.table_hint"))
+    formatted_table(
+        t, formats, pinned=[first], help_texts=helps, height=height, large_formats=large
+    )
+    hint = "table_hint" if len(t) <= rates.STYLED_MAX_ROWS else "table_hint_many"
+    st.caption(":material/swap_vert: " + ui.tr(f"campaigns.{hint}", rows=fmt_int(len(t), lang)))
 
     export = t.copy()
     with_cost = c("cost_per_mql", True) in t.columns
     for rate in ("mql_yield", "mql_to_sql", *(("cost_per_mql",) if with_cost else ())):
-        export[c(rate) + " · " + ui.tr("campaigns.low")] = df[f"{rate}_low"]
-        export[c(rate) + " · " + ui.tr("campaigns.high")] = df[f"{rate}_high"]
+        export[c(rate) + " · " + ui.tr("campaigns.low")] = col(f"{rate}_low")
+        export[c(rate) + " · " + ui.tr("campaigns.high")] = col(f"{rate}_high")
     for rate in ("mql_yield", "mql_to_sql"):
-        export[c(rate) + " · p"] = df[f"{rate}_p"]
+        export[c(rate) + " · p"] = col(f"{rate}_p")
     ui.download_table(export, f"voronka-campaigns-by-{group}", "dl_campaigns")
 
 
@@ -181,17 +204,87 @@ def comparison_table(df: pd.DataFrame, names: list[str], group: str, lang: str, 
 # Charts
 
 
+@dataclass(frozen=True)
+class Pooled:
+    """Sums over every row of a grouping that a chart could draw, drawn or not: the reference
+    lines ("all campaigns") stay the same whichever rows the chart shows."""
+
+    leads: float
+    mql: float
+    sql: float
+    spend: float
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> Pooled:
+        return cls(
+            leads=float(df["leads"].sum()),
+            mql=float(df["mql"].sum()),
+            sql=float(df["sql"].sum()),
+            spend=float(df["spend"].sum()),  # missing spend counts as none (as the SQL does)
+        )
+
+
+def subset(df: pd.DataFrame, names: list[str], mask: pd.Series) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of ``df`` where ``mask`` holds, renumbered, with their names."""
+    where = mask.to_numpy(dtype=bool)
+    return df[where].reset_index(drop=True), [n for n, w in zip(names, where, strict=True) if w]
+
+
+def rank_selector(costs: bool) -> str:
+    """What "the largest" means for the charts: spend (without cost data: leads), leads or
+    MQL. Kept in the URL (``rank``)."""
+    options = RANKS if costs else RANKS[1:]
+    bound = url.bind("cmp_rank")
+    wanted = st.session_state.get("cmp_rank")
+    if wanted not in options:  # spend under a lead-level filter: leads, the choice kept
+        st.session_state[bound["key"]] = options[0]
+    st.segmented_control(
+        ui.tr("campaigns.rank_by", n=TOP),
+        options,
+        required=True,
+        format_func=lambda r: ui.tr(f"campaigns.rank.{r}"),
+        **bound,
+    )
+    chosen = st.session_state.get(bound["key"])
+    return str(chosen if chosen in options else options[0])
+
+
+def top_rows(
+    df: pd.DataFrame, names: list[str], group: str, costs: bool, lang: str
+) -> tuple[pd.DataFrame, list[str], str | None]:
+    """The rows the charts draw: every row with leads, or above TOP of them the TOP largest by
+    the chosen measure (ties in the table's order: spend, leads, key), with the caption that
+    says so (None when nothing is left out)."""
+    drawable = df["leads"] > 0
+    count = int(drawable.sum())
+    if count <= TOP:
+        return df, names, None
+    rank = rank_selector(costs)
+    d, rows = subset(df, names, drawable)
+    ranked = d[rank].fillna(float("-inf")).sort_values(ascending=False, kind="stable")
+    chosen = pd.Series(False, index=d.index)
+    chosen[ranked.index[:TOP]] = True
+    top, top_names = subset(d, rows, chosen)
+    caption = ui.tr(
+        "campaigns.top_caption",
+        shown=fmt_int(len(top), lang),
+        total=fmt_int(len(df), lang),
+        rows=ui.tr(f"campaigns.top_rows.{group}"),
+        measure=ui.tr(f"campaigns.top_measure.{rank}"),
+    )
+    return top, top_names, caption
+
+
 def uncertainty_chart(
-    df: pd.DataFrame, names: list[str], filters: Filters, lang: str, cur: str
+    df: pd.DataFrame, names: list[str], filters: Filters, lang: str, cur: str, everything: Pooled
 ) -> None:
-    """MQL yield and cost per MQL per row, each with its 95% interval, against all rows pooled."""
-    keep = [i for i in range(len(df)) if df.iloc[i]["leads"] > 0]
-    if not keep:
+    """MQL yield and cost per MQL per row, each with its 95% interval, against all rows pooled
+    (``everything``: the grouping's rows with leads, also those not drawn)."""
+    d, rows = subset(df, names, df["leads"] > 0)
+    if d.empty:
         st.info(ui.tr("campaigns.no_leads"), icon=":material/info:")
         return
-    d = df.iloc[keep].reset_index(drop=True)
-    rows = [names[i] for i in keep]
-    order = sorted(range(len(d)), key=lambda i: (-float(d.iloc[i]["mql_yield"]), rows[i]))
+    order = sorted(range(len(d)), key=lambda i: (-float(d["mql_yield"].iat[i]), rows[i]))
     d = d.iloc[order].reset_index(drop=True)
     rows = [rows[i] for i in order]
     sym = currency_symbol(cur)
@@ -202,7 +295,7 @@ def uncertainty_chart(
     def money(v: Any) -> str:
         return fmt_money(v, cur, lang)
 
-    total_leads, total_mql = int(d["leads"].sum()), int(d["mql"].sum())
+    total_leads, total_mql = everything.leads, everything.mql
     pooled = total_mql / total_leads if total_leads else None
     hover_yield = []
     for name, r in zip(rows, d.to_dict(orient="records"), strict=True):
@@ -237,7 +330,7 @@ def uncertainty_chart(
         )
     ]
     if filters.costs_defined:
-        total_spend = float(d["spend"].sum())
+        total_spend = everything.spend
         pooled_cost = total_spend / total_mql if total_mql else None
         hover_cost = []
         for name, r in zip(rows, d.to_dict(orient="records"), strict=True):
@@ -276,18 +369,20 @@ def uncertainty_chart(
         st.caption(":material/info: " + ui.tr("campaigns.too_few_note"))
 
 
-def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur: str) -> None:
-    """Cost per lead against MQL-to-SQL, bubble area = spend, colour = channel."""
-    keep = [
-        i
-        for i in range(len(df))
-        if df.iloc[i]["leads"] > 0 and df.iloc[i]["mql"] > 0 and not pd.isna(df.iloc[i]["spend"])
-    ]
-    if not keep:
+def placeable(df: pd.DataFrame) -> pd.Series:
+    """The rows the cost-against-quality chart can place: leads, MQL and a known spend."""
+    return (df["leads"] > 0) & (df["mql"] > 0) & df["spend"].notna()
+
+
+def scatter_chart(
+    df: pd.DataFrame, names: list[str], group: str, lang: str, cur: str, everything: Pooled
+) -> None:
+    """Cost per lead against MQL-to-SQL, bubble area = spend, colour = channel; the dotted
+    lines are every placeable row of the grouping together (``everything``)."""
+    d, rows = subset(df, names, placeable(df))
+    if d.empty:
         st.info(ui.tr("campaigns.no_scatter"), icon=":material/info:")
         return
-    d = df.iloc[keep].reset_index(drop=True)
-    rows = [names[i] for i in keep]
     sym = currency_symbol(cur)
     max_spend = float(d["spend"].max()) or 1.0
     max_cpl = float(d["cost_per_lead"].max()) or 1.0
@@ -342,10 +437,11 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
             }
         )
     spec = base_layout(460)
-    total_leads, total_mql = float(d["leads"].sum()), float(d["mql"].sum())
+    total_leads, total_mql = everything.leads, everything.mql
     if total_leads and total_mql:
-        avg_cpl = float(d["spend"].sum()) / total_leads
-        avg_rate = float(d["sql"].sum()) / total_mql
+        avg_cpl = everything.spend / total_leads
+        avg_rate = everything.sql / total_mql
+        max_cpl = max(max_cpl, avg_cpl)  # the line for all of them stays in view
         line = {"dash": "dot", "width": 1, "color": "#777"}
         spec["shapes"] = [
             {"type": "line", "xref": "x", "yref": "y domain", "x0": avg_cpl, "x1": avg_cpl}
@@ -391,8 +487,8 @@ def scatter_chart(df: pd.DataFrame, names: list[str], group: str, lang: str, cur
 
 def side_by_side(df: pd.DataFrame, names: list[str], group: str, lang: str) -> None:
     key = GROUPINGS[group]
-    keys = [str(k) for k in df[key] if k is not None and not pd.isna(k)]
-    by_key = dict(zip((str(k) for k in df[key]), names, strict=True))
+    keys = list(df[key].dropna().astype(str))  # the table's order: the biggest spend first
+    by_key = dict(zip(df[key].astype(str), names, strict=True))
     # None = never picked: show the three biggest by spend (the table's order) and keep them
     # out of the URL; a person's pick (even an empty one) is state and goes into the link
     current = st.session_state.get("cmp_pick")
@@ -568,7 +664,10 @@ def main() -> None:
 
     st.subheader(ui.tr("campaigns.uncertainty_title"))
     st.caption(ui.tr("campaigns.uncertainty_caption"))
-    uncertainty_chart(df, names, filters, lang, currency)
+    top, top_names, top_caption = top_rows(df, names, group, filters.costs_defined, lang)
+    if top_caption:
+        st.caption(":material/filter_list: " + top_caption)
+    uncertainty_chart(top, top_names, filters, lang, currency, Pooled.of(df[df["leads"] > 0]))
     ui.explain(
         ["mql_yield", "cost_per_mql", "confidence_interval", "cost_per_mql_interval", "vs_rest"],
         [query],
@@ -577,7 +676,9 @@ def main() -> None:
     st.subheader(ui.tr("campaigns.scatter_title"))
     if filters.costs_defined:
         st.caption(ui.tr("campaigns.scatter_caption"))
-        scatter_chart(df, names, group, lang, currency)
+        if top_caption:
+            st.caption(":material/filter_list: " + top_caption)
+        scatter_chart(top, top_names, group, lang, currency, Pooled.of(df[placeable(df)]))
     else:
         ui.cost_note(filters.lead_level_filters)
     ui.explain(["cost_per_lead", "mql_to_sql", "spend"], [query])

@@ -204,3 +204,165 @@ def test_organic_channel_only(app_env):
     at = run(period="last_12_months", channel="content_seo")
     assert [i.value for i in at.info if "No campaign has leads or spend" in i.value]
     assert not [i.value for i in at.info if "No leads and no spend" in i.value]  # there are
+
+
+# ---------------------------------------------------------------------------------------------
+# Many campaigns: the charts draw the 25 largest, the table and the download keep every row.
+#
+# The "many" fixture: 28 campaigns K01..K28 named "Camp 01".."Camp 28" (odd: paid search, even:
+# social), all in June 2026. Campaign i spent 100 * i (K28 the most), has 29 - i leads (K01 the
+# most: 28 leads, K28 one), and 28 - i of them became MQL, except K02 and K03 with none (K28,
+# one lead, has none either). So, worked out by hand:
+#   the 25 with the most spend: K04..K28 (K01-K03 spent least)
+#   the 25 with the most leads: K01..K25 (K26-K28 have 3, 2 and 1)
+#   the 25 with the most MQL:   all but K02, K03 and K28 (no MQL; the other 25 have 27..1)
+#   the scatter (spend, MQL and leads needed) of the top by spend: K04..K27 (K28 has no MQL)
+
+MANY = {"period": "custom", "from": "2026-06-01", "to": "2026-06-30"}
+
+
+def camp(i: int) -> str:
+    return f"Camp {i:02d}"
+
+
+@pytest.fixture
+def many_db(tmp_path, monkeypatch):
+    from tests.conftest import APP_TODAY, add_campaign, add_cost, add_lead
+
+    path = tmp_path / "many.duckdb"
+    con = store.open_database(path, create=True)
+    for i in range(1, 29):
+        cid = f"K{i:02d}"
+        channel = "paid_search" if i % 2 else "social"
+        add_campaign(con, cid, camp(i), channel)
+        add_cost(con, cid, "2026-06-15", 100.0 * i)
+        mql = 0 if i in (2, 3) else 28 - i
+        for n in range(29 - i):
+            extra = {"mql_at": "2026-06-12 10:00:00"} if n < mql else {}
+            add_lead(
+                con,
+                f"{cid}-{n}",
+                "2026-06-10 10:00:00",
+                "mql" if n < mql else "lead",
+                campaign_id=cid,
+                channel=channel,
+                owner="Anna",
+                **extra,
+            )
+    con.close()
+    monkeypatch.setenv("VORONKA_DB", str(path))
+    monkeypatch.setenv("VORONKA_TODAY", APP_TODAY)
+    return path
+
+
+def interval_rows(at) -> set[str]:
+    """The rows of the interval chart (every trace of both panels)."""
+    return {y for tr in figures(at)[0]["data"] for y in tr["y"]}
+
+
+def scatter_rows(at) -> list[str]:
+    names = [
+        h.split("</b>")[0].removeprefix("<b>")
+        for tr in figures(at)[1]["data"]
+        for h in tr["hovertext"]
+    ]
+    return sorted(names)
+
+
+def top_captions(at) -> list[str]:
+    return [
+        c.value.removeprefix(":material/filter_list: ")
+        for c in at.caption
+        if "the table above has all" in c.value
+    ]
+
+
+def test_many_campaigns_chart_the_25_with_the_most_spend(many_db):
+    at = run(**MANY)
+    assert len(table(at)) == 28  # the table has every campaign
+    assert interval_rows(at) == {camp(i) for i in range(4, 29)}
+    assert scatter_rows(at) == [camp(i) for i in range(4, 28)]
+    caption = "Showing the 25 campaigns with the most spend of 28; the table above has all."
+    assert top_captions(at) == [caption, caption]  # above each of the two charts
+    assert at.segmented_control(key="w.cmp_rank.en").options == ["spend", "leads", "MQL"]
+    assert "rank" not in at.query_params  # the default stays out of the link
+
+
+def test_many_campaigns_ranked_by_leads_and_by_mql(many_db):
+    at = run(**MANY, rank="leads")
+    assert interval_rows(at) == {camp(i) for i in range(1, 26)}
+    assert top_captions(at)[0] == (
+        "Showing the 25 campaigns with the most leads of 28; the table above has all."
+    )
+    at.segmented_control(key="w.cmp_rank.en").set_value("mql").run()
+    assert not at.exception
+    assert interval_rows(at) == {camp(i) for i in range(1, 28)} - {camp(2), camp(3)}
+    assert at.query_params["rank"] == "mql"
+    assert len(table(at)) == 28
+
+
+def test_many_campaigns_without_costs_rank_by_leads_in_russian(many_db):
+    at = run(**MANY, owner="Anna", lang="ru")  # a lead-level filter: no spend to rank by
+    control = at.segmented_control(key="w.cmp_rank.ru")
+    assert control.options == ["лидов", "MQL"] and control.value == "leads"
+    assert interval_rows(at) == {camp(i) for i in range(1, 26)}
+    assert [c.value for c in at.caption if "в таблице выше" in c.value] == [
+        ":material/filter_list: Кампаний на графиках: 25 из 28, с наибольшим числом лидов; "
+        "в таблице выше — все."
+    ]
+
+
+def test_many_campaigns_table_and_download_keep_every_row(many_db, monkeypatch):
+    import ui.components
+    from ui import rates
+
+    made = {}
+    original = ui.components.download_deferred
+
+    def record(make, basename, key):
+        made[key] = make
+        original(make, basename, key)
+
+    monkeypatch.setattr(ui.components, "download_deferred", record)
+    monkeypatch.setattr(rates, "STYLED_MAX_ROWS", 10)  # 28 rows: the browser formats them
+    at = run(**MANY)
+    t = table(at).set_index("Campaign")
+    assert len(t) == 28
+    assert t.loc[camp(5), "Spend, ₽"] == 500 and t.loc[camp(5), "Leads"] == 24
+    assert t.loc[camp(5), "MQL yield"] == pytest.approx(23 / 24)
+    assert t.loc[camp(2), "MQL yield, 95%"].startswith("0.0% – ")  # Wilson: 0 of 27
+    assert any("All 28 rows" in c.value for c in at.caption)
+    assert interval_rows(at) == {camp(i) for i in range(4, 29)}
+    frame = made["dl_campaigns"]()
+    assert len(frame) == 28 and set(frame["Campaign"]) == {camp(i) for i in range(1, 29)}
+    assert frame.set_index("Campaign").loc[camp(1), "Spend, ₽"] == 100
+
+
+def test_few_rows_draw_every_row_without_a_caption(many_db):
+    at = run(**MANY, group="channel")  # two channels
+    assert not top_captions(at)
+    assert not [s for s in at.segmented_control if s.key == "w.cmp_rank.en"]
+    labels = {label("channel", c) for c in ("paid_search", "social")}
+    assert interval_rows(at) == labels
+
+
+def test_demo_campaigns_are_all_drawn(app_env):
+    at = run(period="last_12_months")  # 20 campaigns: fewer than 25
+    assert len(interval_rows(at)) == 20 and not top_captions(at)
+
+
+def test_interval_texts_for_a_column():
+    from ui.rates import interval_texts
+
+    lows, highs = [0.312, 0.05, None], [0.358, None, None]
+    assert interval_texts(lows, highs, "percent", "en") == [
+        "31.2% – 35.8%",
+        "≥ 5.0% (no upper end)",
+        "–",
+    ]
+    assert interval_texts(lows, highs, "percent", "ru")[0] == "31,2% – 35,8%"
+    # money: whole units from 100, cents below; ru groups with a no-break space
+    assert interval_texts([12.5, 1234.4], [99.994, 56789.6], "money", "ru") == [
+        "12,50 – 99,99",
+        "1\xa0234 – 56\xa0790",
+    ]
