@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import duckdb
 import pandas as pd
 
@@ -12,44 +14,52 @@ from analytics.sql import Query, Sql, join, where
 
 
 def pairs_sql(f: Filters) -> Sql:
-    """The CTEs ``base`` and ``pairs`` (ord, from_stage, to_stage, days): one row per lead of the
-    population and velocity pair with both timestamps. Velocity and the time-to-convert
-    distributions both read it, so they always count the same leads."""
+    """The CTE ``pairs`` (ord, from_stage, to_stage, days): one row per lead of the population and
+    velocity pair with both timestamps. Velocity and the time-to-convert distributions both read
+    it, so they always count the same leads.
+
+    One scan of the leads per pair, each with the whole population's conditions: a shared CTE
+    of the population is materialised by DuckDB and was slower (1.2-1.9x at 10M leads)."""
     conds = lead_conditions(f, "l")
     if f.mode == "cohort":
         conds = [*conds, in_period("l.created_at", f)]
     pairs = []
     for order, (a, b) in enumerate(VELOCITY_PAIRS):
         ta, tb = STAGE_TIMESTAMP[a], STAGE_TIMESTAMP[b]
-        cond: list[Sql | str] = [f"l.{ta} IS NOT NULL", f"l.{tb} IS NOT NULL"]
+        cond: list[Sql] = [Sql(f"l.{ta} IS NOT NULL"), Sql(f"l.{tb} IS NOT NULL"), *conds]
         if f.mode == "activity":
             cond.append(in_period(f"l.{tb}", f))
         pairs.append(
             f"SELECT {order} AS ord, '{a}' AS from_stage, '{b}' AS to_stage, "
             f"(epoch_us(l.{tb}) - epoch_us(l.{ta})) / 86400000000.0 AS days "
-            "FROM base l WHERE " + join(cond, " AND ")
+            "FROM leads l " + where(cond)
         )
-    return (
-        "base AS (\n  SELECT l.* FROM leads l " + where(conds) + "\n),\n"
-        "pairs AS (\n  " + join(pairs, "\n  UNION ALL\n  ") + "\n)"
-    )
+    return "pairs AS (\n  " + join(pairs, "\n  UNION ALL\n  ") + "\n)"
+
+
+#: The quantiles velocity reports, computed together (one sort per pair, not three).
+QUANTILES: Final[tuple[tuple[str, float], ...]] = (
+    ("median_days", 0.5),
+    ("p75_days", 0.75),
+    ("p90_days", 0.9),
+)
 
 
 def velocity_query(f: Filters) -> Query:
     values = ", ".join(f"({i}, '{a}', '{b}')" for i, (a, b) in enumerate(VELOCITY_PAIRS))
+    fractions = ", ".join(str(q) for _, q in QUANTILES)
+    picks = ", ".join(f"s.q[{i}] AS {name}" for i, (name, _) in enumerate(QUANTILES, start=1))
     sql = (
         "WITH " + pairs_sql(f) + ",\n"
         "stats AS (\n"
         "  SELECT ord,\n"
         "         count(*) FILTER (WHERE days >= 0) AS n,\n"
-        "         quantile_cont(days, 0.5) FILTER (WHERE days >= 0) AS median_days,\n"
-        "         quantile_cont(days, 0.75) FILTER (WHERE days >= 0) AS p75_days,\n"
-        "         quantile_cont(days, 0.9) FILTER (WHERE days >= 0) AS p90_days,\n"
+        f"         quantile_cont(days, [{fractions}]) FILTER (WHERE days >= 0) AS q,\n"
         "         avg(days) FILTER (WHERE days >= 0) AS mean_days,\n"
         "         count(*) FILTER (WHERE days < 0) AS excluded\n"
         "  FROM pairs GROUP BY ord\n)\n"
-        f"SELECT p.from_stage, p.to_stage, coalesce(s.n, 0) AS n, s.median_days, s.p75_days,\n"
-        "       s.p90_days, s.mean_days, coalesce(s.excluded, 0) AS excluded\n"
+        f"SELECT p.from_stage, p.to_stage, coalesce(s.n, 0) AS n, {picks},\n"
+        "       s.mean_days, coalesce(s.excluded, 0) AS excluded\n"
         f"FROM (VALUES {values}) p(ord, from_stage, to_stage)\n"
         "LEFT JOIN stats s ON s.ord = p.ord ORDER BY p.ord"
     )
