@@ -77,14 +77,30 @@ def velocity(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     return frame(con, velocity_query(f))
 
 
+def sales_cycle_query(quantile: str = "p75_days") -> Query:
+    """One quantile of the lead->won pair of :func:`velocity` over all the data (cohort, no
+    period, no filter: leads with both dates, B >= A), without computing the whole table."""
+    fractions = dict(QUANTILES)
+    if quantile not in fractions:
+        raise ValueError(f"quantile must be one of {', '.join(fractions)}, not {quantile!r}")
+    ta, tb = STAGE_TIMESTAMP["lead"], STAGE_TIMESTAMP["won"]
+    sql = (
+        f"SELECT quantile_cont(days, {fractions[quantile]}) AS cycle_days\n"
+        f"FROM (SELECT (epoch_us(l.{tb}) - epoch_us(l.{ta})) / 86400000000.0 AS days\n"
+        f"      FROM leads l WHERE l.{ta} IS NOT NULL AND l.{tb} IS NOT NULL)\n"
+        "WHERE days >= 0"
+    )
+    return Query(Sql(sql), "sales_cycle")
+
+
 def sales_cycle_days(con: duckdb.DuckDBPyConnection, quantile: str = "p75_days") -> float | None:
-    """The typical lead->client time over all the data (75th percentile of the sales cycle).
+    """The typical lead->client time over all the data (75th percentile of the sales cycle):
+    velocity's lead->won ``quantile`` for all time (one query, not the whole velocity table).
 
     A cohort younger than this has not had the time most deals need: its later stages will grow.
     None when there are no wins with both dates.
     """
-    df = velocity(con, Filters())
-    row = df[(df["from_stage"] == "lead") & (df["to_stage"] == "won")]
-    if row.empty or pd.isna(row[quantile].iloc[0]):
+    row = sales_cycle_query(quantile).run(con).fetchone()
+    if row is None or row[0] is None or pd.isna(row[0]):
         return None
-    return float(row[quantile].iloc[0])
+    return float(row[0])
