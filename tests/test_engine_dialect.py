@@ -72,6 +72,31 @@ def test_exact_quantiles_with_linear_interpolation(con):
     assert row[3] == pytest.approx(4.0, abs=1e-12)
 
 
+def test_several_quantiles_in_one_aggregate(con):
+    """quantile_cont(d, [list]): days 1, 2, 3, 4, 10 and one reversed (-2) left out by the
+    filter: median 3, p75 4, p90 7.6 as above; a group whose only value is filtered out (and
+    a whole query over no rows) reads NULL at every index."""
+    for i, days in enumerate((1, 2, 3, 4, 10)):
+        add_lead(
+            con, f"l{i}", "2026-01-01 00:00:00", "mql", mql_at=f"2026-01-{1 + days:02d} 00:00:00"
+        )
+    add_lead(con, "rev", "2026-01-05 00:00:00", "mql", "nurture", mql_at="2026-01-03 00:00:00")
+    got = rows(
+        con,
+        "SELECT status, q[1], q[2], q[3] FROM ("
+        "SELECT status, quantile_cont(d, [0.5, 0.75, 0.9]) FILTER (WHERE d >= 0) AS q FROM ("
+        "SELECT status, (epoch_us(mql_at) - epoch_us(created_at)) / 86400000000.0 AS d "
+        "FROM leads) GROUP BY status) ORDER BY status",
+    )
+    assert got[0] == ("nurture", None, None, None)
+    assert got[1][:3] == ("open", 3.0, 4.0)
+    assert got[1][3] == pytest.approx(7.6, abs=1e-12)
+    (empty,) = rows(
+        con, "SELECT q[1], q[2] FROM (SELECT quantile_cont(score, [0.5, 0.9]) AS q FROM leads)"
+    )
+    assert empty == (None, None)
+
+
 def test_aggregates_of_no_rows_are_null_but_counts_are_zero(con):
     (row,) = rows(
         con,

@@ -26,7 +26,7 @@ from analytics.metrics.journey import (
     stopped_leads,
     time_to_convert,
 )
-from tests.conftest import add_lead
+from tests.conftest import add_campaign, add_lead
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 
@@ -256,6 +256,55 @@ def test_paging(q1):
     beyond = stopped_leads(q1, Q1, "sql", limit=25, offset=50)
     assert (beyond.total, len(beyond.rows)) == (2, 0)
     assert EXPORT_LIMIT == 10_000
+
+
+def _stopped_set(con) -> None:
+    """Seven leads stopped at MQL in February, four of them created at the same moment (ties
+    are ordered by lead_id); "t_won" and "t_sql" went further (they did not stop at MQL) and
+    "t_march" was created after the period."""
+    add_campaign(con, "C9", "Webinar", "webinar")
+    same = "2026-02-10 09:00:00"
+    add_lead(con, "t_d", same, "mql", "open", channel="webinar", campaign_id="C9")
+    add_lead(con, "t_b", same, "mql", "lost", channel="webinar", campaign_id="C9")
+    add_lead(con, "t_c", same, "mql", "nurture", channel="email")
+    add_lead(con, "t_a", same, "mql", "open", channel="email", campaign_id="C404")
+    add_lead(con, "t_new", "2026-02-20 12:00:00", "mql", "open", channel="webinar")
+    add_lead(con, "t_old", "2026-02-01 08:00:00", "mql", "lost", channel="email")
+    add_lead(con, "t_mid", "2026-02-15 00:00:00", "mql", "open", channel="webinar")
+    add_lead(con, "t_won", "2026-02-11 00:00:00", "won", "won", channel="webinar")
+    add_lead(con, "t_sql", "2026-02-12 00:00:00", "sql", "open", channel="webinar")
+    add_lead(con, "t_march", "2026-03-05 00:00:00", "mql", "open", channel="webinar")
+
+
+def test_stopped_pages_follow_one_order_ties_by_lead_id(empty_con):
+    """Newest first, ties by lead_id: t_new, t_mid, then the four of 02-10 as t_a, t_b, t_c,
+    t_d, then t_old. Pages of 3: [t_new, t_mid, t_a], [t_b, t_c, t_d], [t_old]."""
+    _stopped_set(empty_con)
+    feb = Filters(date(2026, 2, 1), date(2026, 2, 28))
+    pages = [stopped_leads(empty_con, feb, "mql", limit=3, offset=o) for o in (0, 3, 6)]
+    assert [p.total for p in pages] == [7, 7, 7]
+    assert [p.rows["lead_id"].tolist() for p in pages] == [
+        ["t_new", "t_mid", "t_a"],
+        ["t_b", "t_c", "t_d"],
+        ["t_old"],
+    ]
+    second = pages[1].rows.set_index("lead_id")
+    # the campaign's name only for the rows of the page; an unknown id stays as it is
+    assert second.at["t_b", "campaign"] == "Webinar"
+    assert pd.isna(second.at["t_c", "campaign"])
+    assert pages[0].rows.set_index("lead_id").at["t_a", "campaign"] == "C404"
+    assert stopped_leads(empty_con, feb, "mql", limit=3, offset=3).rows.equals(pages[1].rows)
+
+
+def test_stopped_count_and_page_with_a_filter(empty_con):
+    """Channel webinar, February, stopped at MQL: t_new, t_mid, t_b, t_d (t_won won, t_sql at
+    SQL, t_march out of the period) = 4; page 2 of 2 rows: t_b, t_d. Lost only: t_b."""
+    _stopped_set(empty_con)
+    web = Filters(date(2026, 2, 1), date(2026, 2, 28), channels=("webinar",))
+    page = stopped_leads(empty_con, web, "mql", limit=2, offset=2)
+    assert (page.total, page.rows["lead_id"].tolist()) == (4, ["t_b", "t_d"])
+    lost = stopped_leads(empty_con, web, "mql", "lost")
+    assert (lost.total, lost.rows["lead_id"].tolist()) == (1, ["t_b"])
 
 
 def test_contacts_are_masked(empty_con):

@@ -112,6 +112,11 @@ def test_sales_cycle_is_p75_of_lead_to_won(q1):
 
     # all time: won_full 19 days, won_skipped_sql 9 days -> p75 = 9 + 0.75 * 10
     assert sales_cycle_days(q1) == pytest.approx(16.5)
+    # the same pair's other quantiles: median 9 + 0.5 * 10, p90 9 + 0.9 * 10
+    assert sales_cycle_days(q1, "median_days") == pytest.approx(14.0)
+    assert sales_cycle_days(q1, "p90_days") == pytest.approx(18.0)
+    with pytest.raises(ValueError, match="p75_days"):
+        sales_cycle_days(q1, "p99_days")
 
 
 def test_no_sales_cycle_without_wins(empty_con):

@@ -12,6 +12,9 @@ nothing is formatted into the SQL. The per-dialect fragments are all in :data:`_
 - ``sum/avg/min/max(x)``               -> ``sumOrNull(x)`` ... (same reason)
 - ``quantile_cont(x, q)``              -> ``quantileExactInclusiveOrNull(q)(x)`` (exact, linear
   interpolation: the same numbers as DuckDB and pandas)
+- ``quantile_cont(x, [q1, q2])``       -> ``quantilesExactInclusive(q1, q2)(x)`` (one sort for
+  several fractions), an array of NULLs when no value counts (ClickHouse gives NaNs and has no
+  NULL array, so DuckDB's NULL list reads as NULL elements: index it, do not test IS NULL)
 - ``epoch_us(t)``                      -> ``toUnixTimestamp64Micro(toDateTime64(t, 6))``
 - ``date_trunc('week', t)``            -> ``toMonday(t)`` (ISO weeks, as DuckDB)
 - ``unnest(generate_series(a, b, INTERVAL n DAY))`` -> ``arrayJoin(arrayMap(...range...))``
@@ -205,6 +208,8 @@ def _filtered(node: exp.Expr, _kinds: tuple[str | None, ...]) -> exp.Expr:
         return exp.Anonymous(this="countIf", expressions=[cond])
     if isinstance(agg, exp.PercentileCont):
         value, fraction = _quantile(agg)
+        if isinstance(fraction, exp.Array):
+            return _quantiles(value, fraction, cond)
         return _parametric("quantileExactInclusiveIfOrNull", [fraction], [_float(value), cond])
     for kind, name in _OR_NULL.items():
         if type(agg) is kind:
@@ -217,8 +222,31 @@ def _aggregate(node: exp.Expr, _kinds: tuple[str | None, ...]) -> exp.Expr:
         return node  # handled with its filter
     if isinstance(node, exp.PercentileCont):
         value, fraction = _quantile(node)
+        if isinstance(fraction, exp.Array):
+            return _quantiles(value, fraction, None)
         return _parametric("quantileExactInclusiveOrNull", [fraction], [_float(value)])
     return exp.Anonymous(this=f"{_OR_NULL[type(node)]}OrNull", expressions=[node.this])
+
+
+def _quantiles(value: exp.Expr, fractions: exp.Array, cond: exp.Expr | None) -> exp.Expr:
+    """``quantile_cont(value, [q1, ...]) [FILTER (WHERE cond)]``: the quantiles in one pass;
+    with no non-NULL value (DuckDB: a NULL list) an array of as many NULLs."""
+    qs = fractions.expressions
+    if not qs:
+        raise TranslationError("quantile_cont with an empty list of fractions")
+    args = [_float(value.copy())] + ([cond.copy()] if cond is not None else [])
+    name = "quantilesExactInclusiveIf" if cond is not None else "quantilesExactInclusive"
+    found = exp.DataType.build("Array(Nullable(Float64))", dialect="clickhouse")
+    values = exp.Cast(this=_parametric(name, [q.copy() for q in qs], args), to=found)
+    counted = (
+        exp.Anonymous(this="countIf", expressions=[value.copy(), cond.copy()])
+        if cond is not None
+        else exp.Count(this=value.copy())
+    )
+    nulls = exp.Array(expressions=[exp.Null() for _ in qs])
+    return exp.If(
+        this=exp.EQ(this=counted, expression=exp.Literal.number(0)), true=nulls, false=values
+    )
 
 
 def _parametric(name: str, params: list[exp.Expr], args: list[exp.Expr]) -> exp.Expr:
