@@ -11,7 +11,8 @@ import duckdb
 import pandas as pd
 
 from analytics.filters import Filters, cost_conditions, in_period, lead_conditions
-from analytics.metrics._common import frame, number, ratio, reached
+from analytics.metrics._common import frame, number, ratio
+from analytics.metrics.breakdown import reached_counts
 from analytics.metrics.summary import Summary, summary
 from analytics.metrics.velocity import pairs_sql, velocity
 from analytics.model import STAGE_TIMESTAMP, STAGES, STATUSES, VELOCITY_PAIRS, Stage
@@ -64,9 +65,11 @@ def journey_funnel_query(f: Filters) -> Query:
     conds = [Sql("l.campaign_id IS NOT NULL"), *lead_conditions(f, "l")]
     cols: list[Sql] = []
     if f.mode == "cohort":
+        # by stage first, then "reached S" over those few rows (PERFORMANCE.md, proposal 1)
         conds.append(in_period("l.created_at", f))
-        cols.append(Sql("count(*) AS n_lead"))
-        cols += ["count(*) FILTER (WHERE " + reached(s) + f") AS n_{s}" for s in STAGES[1:]]
+        by_stage = "SELECT l.stage, count(*) AS n FROM leads l " + where(conds) + " GROUP BY ALL"
+        names = {s: f"n_{s}" for s in STAGES}
+        leads = "SELECT " + join(reached_counts("s", names), ", ") + "\nFROM (" + by_stage + ") s"
     else:
         cols += [
             "count(*) FILTER (WHERE " + in_period(f"l.{STAGE_TIMESTAMP[s]}", f) + f") AS n_{s}"
@@ -75,7 +78,7 @@ def journey_funnel_query(f: Filters) -> Query:
         if f.date_from or f.date_to:
             any_in = join([in_period(f"l.{STAGE_TIMESTAMP[s]}", f) for s in STAGES], " OR ")
             conds.append("(" + any_in + ")")
-    leads = "SELECT " + join(cols, ", ") + "\nFROM leads l\n" + where(conds)
+        leads = "SELECT " + join(cols, ", ") + "\nFROM leads l\n" + where(conds)
     if f.costs_defined:
         costs = (
             "SELECT sum(cc.impressions) AS impressions, sum(cc.clicks) AS clicks, "
