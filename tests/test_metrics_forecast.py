@@ -132,3 +132,21 @@ def test_the_documented_definition_names_the_constants_the_code_uses():
 
     doc = t("metrics.forecast.definition")
     assert WINDOW_DAYS == 365 and "365 days" in doc and "under 30" in doc
+
+
+def test_a_client_without_deal_value_counts_as_a_win_but_not_in_the_average(empty_con):
+    """Two clients won in the window, 1,250.50 and one without a value; one lost at SQL; one
+    open SQL lead. P(won | reached SQL) = 2/3 -> 0.6667 expected wins; the average deal is over
+    the one valued deal (1,250.50, not 625.25), deals = 1; revenue = 2/3 * 1,250.50."""
+    c = "2026-01-10 09:00:00"
+    add_lead(empty_con, "a", c, "won", "won", won_at="2026-03-01 10:00:00", deal_value=1250.50)
+    add_lead(empty_con, "b", c, "won", "won", won_at="2026-04-01 10:00:00")
+    add_lead(empty_con, "c", c, "sql", "lost", lost_at="2026-04-02 10:00:00")
+    add_lead(empty_con, "d", "2026-06-01 10:00:00", "sql", "open")
+    fc = forecast(empty_con, Filters(), as_of=AS_OF)
+    assert fc.stages["closed"].tolist() == [3, 3, 3, 2]
+    assert fc.stages["won"].tolist() == [2, 2, 2, 2]
+    assert fc.stages["open_leads"].tolist() == [0, 0, 1, 0]
+    assert fc.expected_wins == pytest.approx(2 / 3)
+    assert (fc.deals, fc.average_deal) == (1, pytest.approx(1250.50))
+    assert fc.expected_revenue == pytest.approx(2 / 3 * 1250.50)

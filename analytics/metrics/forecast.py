@@ -72,29 +72,36 @@ def forecast_query(f: Filters, as_of: date) -> Query:
         (start, end, start, end),
     )
     stages = ", ".join(f"({i}, '{s}')" for i, s in enumerate(OPEN_STAGES))
+    won_in_window = "status = 'won' AND closed_in_window"
+    # the leads grouped first (a few dozen rows: stage x status x flags), then every figure
+    # summed over those rows: one pass over the leads (PERFORMANCE.md, proposal 1)
     sql = (
-        "WITH base AS (\n"
+        "WITH g AS (\n"
         "  SELECT "
         + _stage_ord("l")
-        + " AS ord, l.status, l.created_at, l.deal_value,\n         "
+        + " AS ord, l.status,\n         "
+        + Sql("l.created_at < ?", (end,))
+        + " AS created_by_end,\n         "
         + closed_in_window
         + " AS closed_in_window,\n"
         "         (l.status = 'won' AND l.won_at IS NULL)"
-        " OR (l.status = 'lost' AND l.lost_at IS NULL) AS closed_undated\n"
-        "  FROM leads l WHERE " + and_all(lead_conditions(f, "l")) + "\n),\n"
+        " OR (l.status = 'lost' AND l.lost_at IS NULL) AS closed_undated,\n"
+        "         count(*) AS n, count(l.deal_value) AS valued, sum(l.deal_value) AS value_sum\n"
+        "  FROM leads l WHERE " + and_all(lead_conditions(f, "l")) + "\n  GROUP BY ALL\n),\n"
         f"st(ord, stage) AS (VALUES {stages})\n"
         "SELECT st.stage,\n"
-        "       count(*) FILTER (WHERE b.status = 'open' AND b.ord = st.ord"
-        + Sql(" AND b.created_at < ?", (end,))
-        + ") AS open_leads,\n"
-        "       count(*) FILTER (WHERE b.closed_in_window) AS closed,\n"
-        "       count(*) FILTER (WHERE b.closed_in_window AND b.status = 'won') AS won,\n"
-        "       (SELECT count(*) FILTER (WHERE status = 'won' AND closed_in_window"
-        " AND deal_value IS NOT NULL) FROM base) AS deals,\n"
-        "       (SELECT avg(deal_value) FILTER (WHERE status = 'won' AND closed_in_window)"
-        " FROM base)::DOUBLE AS average_deal,\n"
-        "       (SELECT count(*) FILTER (WHERE closed_undated) FROM base) AS undated_closed\n"
-        "FROM st LEFT JOIN base b ON b.ord >= st.ord\n"
+        "       coalesce(sum(g.n) FILTER (WHERE g.status = 'open' AND g.ord = st.ord"
+        " AND g.created_by_end), 0)::BIGINT AS open_leads,\n"
+        "       coalesce(sum(g.n) FILTER (WHERE g.closed_in_window), 0)::BIGINT AS closed,\n"
+        "       coalesce(sum(g.n) FILTER (WHERE g.closed_in_window AND g.status = 'won'), 0)"
+        "::BIGINT AS won,\n"
+        f"       (SELECT coalesce(sum(valued) FILTER (WHERE {won_in_window}), 0)::BIGINT"
+        " FROM g) AS deals,\n"
+        f"       (SELECT sum(value_sum) FILTER (WHERE {won_in_window})::DOUBLE"
+        f" / sum(valued) FILTER (WHERE {won_in_window}) FROM g) AS average_deal,\n"
+        "       (SELECT coalesce(sum(n) FILTER (WHERE closed_undated), 0)::BIGINT FROM g)"
+        " AS undated_closed\n"
+        "FROM st LEFT JOIN g ON g.ord >= st.ord\n"
         "GROUP BY st.ord, st.stage ORDER BY st.ord"
     )
     return Query(sql, "forecast")
