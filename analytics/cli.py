@@ -278,7 +278,6 @@ def _import_mapping(args: argparse.Namespace) -> Mapping:
 def cmd_import(args: argparse.Namespace) -> int:
     from analytics.importer import ImportRejected, MappingError, Rejected, import_file
     from analytics.importer.loading import Summary
-    from analytics.importer.reading import read_headers
 
     if not args.db and engine.config().engine == "clickhouse":
         raise CliError(
@@ -291,15 +290,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         mapping = _import_mapping(args)
         if not os.path.exists(args.file):
             raise CliError(f"{args.file} does not exist")
-        if not mapping.columns and not mapping.stages:
-            # nothing mapped: take the suggestions from the header, and say so
-            headers = read_headers(args.file, mapping.encoding, mapping.delimiter)
-            mapping.columns = Mapping.suggested(mapping.kind, headers).columns
-            print(
-                "no --map or --mapping: using columns suggested from the header: "
-                + ", ".join(f"{src}={name}" for name, src in mapping.columns.items()),
-                file=sys.stderr,
-            )
         summary = import_file(
             path,
             args.file,
@@ -307,6 +297,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             mode=args.mode,
             skip_invalid=args.skip_invalid,
             dry_run=args.dry_run,
+            suggested=_print_suggested,
         )
         code = 0
     except MappingError as exc:
@@ -329,6 +320,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         print(_import_table(out))
     return code
+
+
+def _print_suggested(mapping: Mapping) -> None:
+    """Nothing mapped: the columns suggested from the header are used, and the user is told."""
+    print(
+        "no --map or --mapping: using columns suggested from the header: "
+        + ", ".join(f"{src}={name}" for name, src in mapping.columns.items()),
+        file=sys.stderr,
+    )
 
 
 def _import_table(out: dict[str, object]) -> str:

@@ -31,8 +31,12 @@ def import_file(
     lang: str = "en",
     require_confirmed: bool = True,
     progress: Callable[[float, str], None] | None = None,
+    suggested: Callable[[Mapping], None] | None = None,
 ) -> Summary:
     """Read, check and (unless ``dry_run``) load ``path`` into the database ``db``.
+
+    With ``suggested`` given, a ``mapping`` with nothing mapped takes the columns suggested
+    from the file's header (read once, with the file) and ``suggested(mapping)`` is told.
 
     With ``require_confirmed`` an unsure delimiter or an ambiguous date column is refused
     (the CLI asks for --delimiter / --date-format). Raises ImportRejected with nothing written.
@@ -52,6 +56,9 @@ def import_file(
         progress=progress,
     )
     try:
+        if suggested is not None and not mapping.columns and not mapping.stages:
+            mapping.columns = Mapping.suggested(mapping.kind, upload.detected.headers).columns
+            suggested(mapping)
         if require_confirmed and mapping.delimiter is None:
             require_sure_delimiter(upload.detected, lang)
         staged = stage(upload, mapping, lang=lang, skip_invalid=skip_invalid, progress=progress)

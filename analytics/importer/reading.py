@@ -601,16 +601,3 @@ def require_sure_delimiter(detected: Detected, lang: str) -> None:
         raise UnsureDelimiter(
             t("upload.err.unsure_delimiter", lang, delimiter=detected.delimiter_name())
         )
-
-
-def read_headers(
-    path: str | os.PathLike[str], encoding: str | None = None, delimiter: str | None = None
-) -> list[str]:
-    """The header of a file (deduplicated as the pipeline names its columns)."""
-    import duckdb as _duckdb
-
-    con = _duckdb.connect(":memory:")
-    try:
-        return read_file(con, path, encoding=encoding, delimiter=delimiter).headers
-    finally:
-        con.close()
