@@ -324,3 +324,21 @@ def test_funnel_rows_from_the_cli(db, tmp_path, capsys):
             ("lead", 4),
             ("won", 1),
         ]
+
+
+def test_without_a_mapping_the_header_suggests_the_columns(db, tmp_path, capsys):
+    """No --map and no --mapping: the columns are suggested from the header (ID -> lead_id,
+    Дата создания -> created_at, Этап сделки -> stage, ...), the user is told which on stderr,
+    and the same three deals as above are imported (103 a duplicate of 101 by phone)."""
+    path = write(tmp_path, "amo.csv", RU, "cp1251")
+    code, out, err = run(capsys, "--db", str(db), "--kind", "leads", str(path), "--format", "json")
+    assert code == 0, err
+    assert "using columns suggested from the header" in err
+    assert "ID=lead_id" in err and "Дата создания=created_at" in err
+    assert out["mapping"]["columns"]["stage"] == "Этап сделки"
+    assert (out["read"], out["inserted"], out["duplicates"]) == (3, 2, 1)
+    with store.reading(db) as con:
+        assert con.execute("SELECT lead_id FROM leads ORDER BY 1").fetchall() == [
+            ("101",),
+            ("102",),
+        ]
