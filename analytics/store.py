@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -344,6 +344,23 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return None if row is None or row[0] is None else int(row[0])
 
 
+def schema_problems(columns: Iterable[tuple[Any, Any]]) -> list[str]:
+    """What the (table, column) pairs of a database lack of :data:`REQUIRED_COLUMNS`, worded
+    for people ("table leads is missing", "leads lacks stage, status"); empty when complete."""
+    present: dict[str, set[str]] = {}
+    for table, column in columns:
+        present.setdefault(str(table), set()).add(str(column))
+    problems = []
+    for table, required in REQUIRED_COLUMNS.items():
+        if table not in present:
+            problems.append(f"table {table} is missing")
+            continue
+        missing = [c for c in required if c not in present[table]]
+        if missing:
+            problems.append(f"{table} lacks {', '.join(missing)}")
+    return problems
+
+
 def check_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> None:
     """Raise a clear error unless the PRODUCT.md tables and columns are all there."""
     version = schema_version(con)
@@ -356,17 +373,7 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> None:
         "SELECT table_name, column_name FROM information_schema.columns "
         "WHERE table_schema = current_schema()"
     ).fetchall()
-    present: dict[str, set[str]] = {}
-    for table, column in rows:
-        present.setdefault(str(table), set()).add(str(column))
-    problems = []
-    for table, columns in REQUIRED_COLUMNS.items():
-        if table not in present:
-            problems.append(f"table {table} is missing")
-            continue
-        missing = [c for c in columns if c not in present[table]]
-        if missing:
-            problems.append(f"{table} lacks {', '.join(missing)}")
+    problems = schema_problems(rows)
     if problems:
         raise NotAVoronkaDatabase(
             f"{path or 'The database'} does not have the Voronka schema ({'; '.join(problems)}). "

@@ -23,6 +23,8 @@ from typing import Any
 import pandas as pd
 
 from analytics.filters import Filters
+from analytics.metrics.journey import STOPPED_COLUMNS
+from analytics.metrics.quality import AUDIT_LEAD_COLUMNS
 from analytics.model import STAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,38 +269,9 @@ AUDIT_FIELDS = (
     "sql_unrecorded",
     "offending",
 )
-AUDIT_LEAD_FIELDS = (
-    "lead_id",
-    "created_at",
-    "company",
-    "email",
-    "phone",
-    "owner",
-    "source",
-    "campaign_id",
-    "stage",
-    "status",
-    "bant_budget",
-    "bant_authority",
-    "bant_need",
-    "bant_timing",
-    "bant_count",
-    "rule",
-)
-STOPPED_FIELDS = (
-    "lead_id",
-    "created_at",
-    "reached_at",
-    "company",
-    "channel",
-    "campaign",
-    "owner",
-    "status",
-    "lost_reason",
-    "lost_at",
-    "email",
-    "phone",
-)
+#: the lists' columns are the app's own (what is compared is the rows, not the column names)
+AUDIT_LEAD_FIELDS = AUDIT_LEAD_COLUMNS
+STOPPED_FIELDS = STOPPED_COLUMNS
 FLOW_FIELDS = ("from_stage", "outcome", "reason", "reason_group", "leads")
 TIME_TO_CONVERT_FIELDS = ("from_stage", "to_stage", "bucket", "lo_days", "hi_days", "leads")
 #: columns that are moments (compared to the second, not by their date)

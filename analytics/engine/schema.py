@@ -142,17 +142,7 @@ def check_schema(con: ClickHouseConnection, label: str = "") -> None:
     rows = con.execute(
         "SELECT table, name FROM system.columns WHERE database = currentDatabase()"
     ).fetchall()
-    present: dict[str, set[str]] = {}
-    for table, column in rows:
-        present.setdefault(str(table), set()).add(str(column))
-    problems = []
-    for table, columns in store.REQUIRED_COLUMNS.items():
-        if table not in present:
-            problems.append(f"table {table} is missing")
-            continue
-        missing = [c for c in columns if c not in present[table]]
-        if missing:
-            problems.append(f"{table} lacks {', '.join(missing)}")
+    problems = store.schema_problems(rows)
     if problems:
         raise store.NotAVoronkaDatabase(
             f"{label or 'The ClickHouse database'} does not have the Voronka schema "
