@@ -138,7 +138,7 @@ def fmt_change_pct(value: float | None, lang: str = "en") -> str:
 
 
 def fmt_date_range(start: date | None, end: date | None, lang: str = "en") -> str:
-    """Two dates as one range, shared parts once: "Nov 9 – 15, 2026", "9–15 нояб. 2026 г."."""
+    """Two dates as one range, shared parts once: "Nov 9 – 15, 2026", "9—15 нояб. 2026 г."."""
     if start is None or end is None:
         return DASH
     return format_interval(start, end, "yMMMd", locale=_locale(lang))

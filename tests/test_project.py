@@ -21,10 +21,14 @@ def test_readme_has_exactly_two_commands():
     assert "pytest" in test and "requirements-dev.txt" in test
 
 
-def test_ci_runs_the_readme_test_command():
-    _, test = readme_commands()
+def test_ci_runs_both_readme_commands_exactly_as_written_in_fresh_venvs():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert test in ci.splitlines()
+    for command in readme_commands():
+        assert command in ci.splitlines(), command
+    assert "python3 -m venv" in ci and 'export PATH="$VIRTUAL_ENV/bin:$PATH"' in ci
+    assert "check-requirements" in ci
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".ci-venv/" in ignored, "the CI venvs live in the clone and are never committed"
 
 
 def test_layout():

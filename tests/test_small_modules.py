@@ -162,7 +162,7 @@ def test_date_range_day_month_and_signed_int():
     from analytics.formatting import fmt_date_range, fmt_day_month, fmt_signed_int
 
     assert fmt_date_range(date(2026, 11, 9), date(2026, 11, 15)) == "Nov 9\u2009–\u200915, 2026"
-    assert fmt_date_range(date(2026, 11, 9), date(2026, 11, 15), "ru") == "9–15 нояб. 2026\u202fг."
+    assert fmt_date_range(date(2026, 11, 9), date(2026, 11, 15), "ru") == "9—15 нояб. 2026\u202fг."
     assert fmt_date_range(date(2026, 12, 28), date(2027, 1, 3)).startswith("Dec 28, 2026")
     assert fmt_date_range(None, date(2026, 1, 1)) == "–"
     assert (fmt_day_month(date(2026, 11, 9)), fmt_day_month(date(2026, 11, 9), "ru")) == (
